@@ -63,7 +63,12 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
   }
 }
 
-function confText(o: Required<Omit<RealClusterOptions, 'extraGlobal' | 'root'>>, dir: string, fsid: string, extra: Record<string, string>): string {
+function confText(
+  o: Required<Omit<RealClusterOptions, 'extraGlobal' | 'root'>>,
+  dir: string,
+  fsid: string,
+  extra: Record<string, string>,
+): string {
   const size = o.osds >= 3 ? 3 : 1;
   const lines = [
     '[global]',
@@ -156,17 +161,51 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
   const stop = async () => {
     for (const child of [...children].reverse()) if (child.exitCode === null) child.kill('SIGTERM');
     const deadline = Date.now() + 20_000;
-    while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await sleep(200);
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline)
+      await sleep(200);
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     children.length = 0;
   };
 
   try {
-    await run('ceph-authtool', ['--create-keyring', join(dir, 'keyring'), '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *']);
-    await run('monmaptool', ['--create', '--clobber', '--fsid', fsid, '--addv', 'a', `[${monAddr}]`, join(dir, 'monmap')]);
-    await run('ceph-mon', ['-c', confPath, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap'), '--keyring', join(dir, 'keyring')]);
+    await run('ceph-authtool', [
+      '--create-keyring',
+      join(dir, 'keyring'),
+      '--gen-key',
+      '-n',
+      'mon.',
+      '--cap',
+      'mon',
+      'allow *',
+    ]);
+    await run('monmaptool', [
+      '--create',
+      '--clobber',
+      '--fsid',
+      fsid,
+      '--addv',
+      'a',
+      `[${monAddr}]`,
+      join(dir, 'monmap'),
+    ]);
+    await run('ceph-mon', [
+      '-c',
+      confPath,
+      '--mkfs',
+      '-i',
+      'a',
+      '--monmap',
+      join(dir, 'monmap'),
+      '--keyring',
+      join(dir, 'keyring'),
+    ]);
     daemon('mon.a', 'ceph-mon', ['-c', confPath, '-i', 'a', '-f']);
-    await waitFor('mon quorum', 60_000, async () => (await ceph(['mon', 'stat'], { timeoutMs: 10_000 })).length > 0);
+    await waitFor(
+      'mon quorum',
+      60_000,
+      async () => (await ceph(['mon', 'stat'], { timeoutMs: 10_000 })).length > 0,
+    );
     daemon('mgr.x', 'ceph-mgr', ['-c', confPath, '-i', 'x', '-f']);
     for (let i = 0; i < o.osds; i++) {
       const uuid = randomUUID();
@@ -177,7 +216,10 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     }
     if (o.osds > 0) {
       await waitFor(`${o.osds} osds up`, 120_000, async () => {
-        const stat = JSON.parse(await ceph(['osd', 'stat', '-f', 'json'])) as { num_up_osds: number; num_in_osds: number };
+        const stat = JSON.parse(await ceph(['osd', 'stat', '-f', 'json'])) as {
+          num_up_osds: number;
+          num_in_osds: number;
+        };
         return stat.num_up_osds === o.osds && stat.num_in_osds === o.osds;
       });
     }
