@@ -30,39 +30,48 @@ export class Encoder {
   }
 
   u8(v: number): this {
-    this.buf.writeUInt8(v & 0xff, this.reserve(1));
+    const at = this.reserve(1); // reserve first: it may replace this.buf
+    this.buf.writeUInt8(v & 0xff, at);
     return this;
   }
   i8(v: number): this {
-    this.buf.writeInt8(v, this.reserve(1));
+    const at = this.reserve(1);
+    this.buf.writeInt8(v, at);
     return this;
   }
   u16(v: number): this {
-    this.buf.writeUInt16LE(v, this.reserve(2));
+    const at = this.reserve(2);
+    this.buf.writeUInt16LE(v, at);
     return this;
   }
   i16(v: number): this {
-    this.buf.writeInt16LE(v, this.reserve(2));
+    const at = this.reserve(2);
+    this.buf.writeInt16LE(v, at);
     return this;
   }
   u32(v: number): this {
-    this.buf.writeUInt32LE(v >>> 0, this.reserve(4));
+    const at = this.reserve(4);
+    this.buf.writeUInt32LE(v >>> 0, at);
     return this;
   }
   i32(v: number): this {
-    this.buf.writeInt32LE(v, this.reserve(4));
+    const at = this.reserve(4);
+    this.buf.writeInt32LE(v, at);
     return this;
   }
   u64(v: bigint | number): this {
-    this.buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), this.reserve(8));
+    const at = this.reserve(8);
+    this.buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)), at);
     return this;
   }
   i64(v: bigint | number): this {
-    this.buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(v)), this.reserve(8));
+    const at = this.reserve(8);
+    this.buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(v)), at);
     return this;
   }
   f64(v: number): this {
-    this.buf.writeDoubleLE(v, this.reserve(8));
+    const at = this.reserve(8);
+    this.buf.writeDoubleLE(v, at);
     return this;
   }
   bool(v: boolean): this {

@@ -133,11 +133,10 @@ function bytesToIpv6(b: Buffer): string {
   return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
-/** The length of the sockaddr Ceph encodes for this address (0 when blank). */
+/** The length of the sockaddr Ceph encodes for this address: a blank one still sends the whole 28-byte union. */
 function sockaddrLen(a: EntityAddr): number {
   if (a.family === AF_INET) return 16;
-  if (a.family === AF_INET6) return 28;
-  return 0;
+  return 28;
 }
 
 /**
@@ -151,12 +150,11 @@ export function encodeEntityAddr(e: Encoder, a: EntityAddr): void {
     s.u32(a.type).u32(a.nonce);
     const len = sockaddrLen(a);
     s.u32(len);
-    if (len === 0) return;
     const sa = Buffer.alloc(len);
     sa.writeUInt16LE(a.family, 0);
-    sa.writeUInt16BE(a.port, 2);
+    if (a.family === AF_INET || a.family === AF_INET6) sa.writeUInt16BE(a.port, 2);
     if (a.family === AF_INET) ipv4ToBytes(a.ip, sa, 4);
-    else ipv6ToBytes(a.ip, sa, 8); // sin6_flowinfo (4 bytes) precedes the address
+    else if (a.family === AF_INET6) ipv6ToBytes(a.ip, sa, 8); // sin6_flowinfo (4 bytes) precedes the address
     s.bytes(sa);
   });
 }
@@ -170,7 +168,7 @@ function decodeLegacyAddrBody(d: Decoder): EntityAddr {
   const port = ss.readUInt16BE(2);
   if (family === AF_INET) return { type: AddrType.LEGACY, nonce, family, ip: [...ss.subarray(4, 8)].join('.'), port };
   if (family === AF_INET6) return { type: AddrType.LEGACY, nonce, family, ip: bytesToIpv6(ss.subarray(8, 24)), port };
-  return { type: AddrType.LEGACY, nonce, family: 0, ip: '', port: 0 };
+  return { type: AddrType.NONE, nonce, family: 0, ip: '', port: 0 };
 }
 
 export function decodeEntityAddr(d: Decoder): EntityAddr {
@@ -187,8 +185,9 @@ export function decodeEntityAddr(d: Decoder): EntityAddr {
     const len = s.u32();
     if (len === 0) return { type, nonce, family: 0, ip: '', port: 0 };
     const sa = s.bytes(len);
-    const family = sa.readUInt16LE(0);
-    const port = sa.readUInt16BE(2);
+    const family = len >= 2 ? sa.readUInt16LE(0) : -1;
+    if (family === 0 && len <= 28) return { type, nonce, family: 0, ip: '', port: 0 };
+    const port = len >= 4 ? sa.readUInt16BE(2) : 0;
     if (family === AF_INET && len >= 8) return { type, nonce, family, ip: [...sa.subarray(4, 8)].join('.'), port };
     if (family === AF_INET6 && len >= 24) return { type, nonce, family, ip: bytesToIpv6(sa.subarray(8, 24)), port };
     throw new CephError('EBADMSG', `entity_addr_t: unsupported family ${family} (len ${len})`);
