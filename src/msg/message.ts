@@ -50,6 +50,8 @@ export abstract class Message {
   compatVersion = 1;
   tid = 0n;
   priority: number = MessagePriority.DEFAULT;
+  /** `data_off` header hint: offset the data segment belongs at (OSD writes set it for alignment); usually 0. */
+  dataOff = 0;
   /** Set by the connection on send/receive. */
   seq = 0n;
   /** Who sent it (filled in on receive from the connection's peer name). */
@@ -98,6 +100,7 @@ export function decodeMessage(header: MessageHeader, payload: MessagePayload, fe
   msg.tid = header.tid;
   msg.seq = header.seq;
   msg.priority = header.priority;
+  msg.dataOff = header.dataOff;
   return msg;
 }
 
@@ -106,4 +109,8 @@ export function dataBuffer(payload: MessagePayload): Buffer {
   return payload.data.length === 1 ? payload.data[0]! : Buffer.concat(payload.data);
 }
 
-export const emptyPayload = (): MessagePayload => ({ front: Buffer.alloc(0), middle: Buffer.alloc(0), data: [] });
+export const emptyPayload = (): MessagePayload => ({
+  front: Buffer.alloc(0),
+  middle: Buffer.alloc(0),
+  data: [],
+});

@@ -1,0 +1,14 @@
+export * from './message.js';
+export * from './message-header.js';
+export * from './frames.js';
+export * from './frame-reader.js';
+export * from './control-frames.js';
+export * from './clock.js';
+export * from './logger.js';
+export * from './options.js';
+export * from './policy.js';
+export * from './throttle.js';
+export * from './fault-injection.js';
+export * from './dispatch-queue.js';
+export { Connection, ProtocolState, protocolStateName } from './connection.js';
+export { Messenger, type MessengerCreateOptions } from './messenger.js';
