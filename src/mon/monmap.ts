@@ -188,10 +188,9 @@ const releaseNames = [
   'nautilus',
   'octopus',
   'pacific',
-  'quincy',
 ];
 
-/** `ceph_release_name`: Pacific knows names up to quincy (17); anything else prints `unknown`. */
+/** `ceph_release_name` as Pacific prints it: names up to pacific (16); anything else is `unknown`. */
 export function cephReleaseName(release: number): string {
   return releaseNames[release] ?? 'unknown';
 }
@@ -747,10 +746,27 @@ function addAmbiguousAddr(map: MonMap, name: string, given: EntityAddr, forMkfs:
 }
 
 /**
- * `build_initial` from `mon_host` (MonMap::init_with_addrs): monitors named
- * noname-a, noname-b… in the order given; a single address is interpreted as
- * Ceph does (see `addAmbiguousAddr`), a vector is taken as is. Ranks follow
- * the legacy address order, and both timestamps are now.
+ * `init_with_addrs`: add the monitors of a parsed `mon_host`, named
+ * `prefix` + a, b, c… in the order given. A single address is interpreted as
+ * Ceph does (see `addAmbiguousAddr`); a vector is taken as is.
+ */
+export function addMonHostAddrs(
+  map: MonMap,
+  addrvecs: EntityAddrVec[],
+  forMkfs: boolean,
+  prefix = 'noname-',
+): void {
+  addrvecs.forEach((av, i) => {
+    const name = prefix + String.fromCharCode(97 + i);
+    if (av.length === 1) addAmbiguousAddr(map, name, av[0]!, forMkfs);
+    else if (!map.contains(name) && !map.containsAddrs(av)) map.add(name, av);
+  });
+}
+
+/**
+ * `build_initial` from `mon_host`: the seed map a client (or, with
+ * `forMkfs`, a new monitor) starts from. Monitors are named noname-a,
+ * noname-b…; ranks follow the legacy address order; both timestamps are now.
  */
 export function monMapFromMonHost(
   addrvecs: EntityAddrVec[],
@@ -759,12 +775,7 @@ export function monMapFromMonHost(
 ): MonMap {
   const map = new MonMap();
   if (fsid !== undefined) map.fsid = fsid;
-  const prefix = options.prefix ?? 'noname-';
-  addrvecs.forEach((av, i) => {
-    const name = prefix + String.fromCharCode(97 + i);
-    if (av.length === 1) addAmbiguousAddr(map, name, av[0]!, options.forMkfs ?? false);
-    else if (!map.contains(name)) map.add(name, av);
-  });
+  addMonHostAddrs(map, addrvecs, options.forMkfs ?? false, options.prefix);
   if (map.size === 0) throw new CephError('ENOENT', 'no monitors specified to connect to.');
   map.created = (options.clock ?? systemUTimeClock)();
   map.lastChanged = { ...map.created };
