@@ -18,7 +18,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { CephError } from '../common/errors.js';
-import { EntityType, formatEntityName, type EntityAddrVec, type EntityName } from '../encoding/types.js';
+import {
+  AddrType,
+  EntityType,
+  formatEntityName,
+  type EntityAddrVec,
+  type EntityName,
+} from '../encoding/types.js';
 import type { AuthClient, AuthConnection } from '../auth/types.js';
 import type { Connection, Messenger } from '../msg/index.js';
 import type { Dispatcher } from '../msg/dispatch-queue.js';
@@ -310,7 +316,11 @@ export class MonClient extends EventEmitter<MonClientEvents> implements Dispatch
 
   /** Pick the next ranks to try: untried mons of the lowest priority, shuffled, at most huntParallel. */
   private nextHuntBatch(): number[] {
-    const ranks = this.monmap.ranks.map((_, rank) => rank);
+    // we speak msgr2 only: monitors reachable solely over v1 are not candidates
+    const ranks = this.monmap.ranks
+      .map((_, rank) => rank)
+      .filter((rank) => this.monmap.getAddrs(rank).some((a) => a.type === AddrType.MSGR2));
+    if (ranks.length === 0) return [];
     let candidates = ranks.filter((r) => !this.tried.has(r));
     if (candidates.length === 0) {
       this.tried.clear();
@@ -329,7 +339,7 @@ export class MonClient extends EventEmitter<MonClientEvents> implements Dispatch
   }
 
   private addConnection(rank: number): void {
-    const addrs: EntityAddrVec = this.monmap.getAddrs(rank);
+    const addrs: EntityAddrVec = this.monmap.getAddrs(rank).filter((a) => a.type === AddrType.MSGR2);
     const con = this.messenger.connectTo(EntityType.MON, addrs);
     this.pending.add(con);
     // msgr2: the handshake authenticates; the first message asks for the monmap

@@ -1,0 +1,2 @@
+export * from './mgr-map.js';
+export * from './mgr-client.js';
