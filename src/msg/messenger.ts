@@ -139,7 +139,8 @@ export class Messenger {
   /**
    * Listen on `addr` (text like `127.0.0.1`, `v2:127.0.0.1:6800` or an
    * EntityAddr). Port 0 means the first free port of `portRange`
-   * (default ms_bind_port_min..ms_bind_port_max), tried in order as Ceph does.
+   * (default ms_bind_port_min..ms_bind_port_max), tried in order as Ceph does;
+   * a range of {min: 0, max: 0} lets the kernel pick any free port.
    */
   async bind(addr: string | EntityAddr, portRange?: { min: number; max: number }): Promise<EntityAddrVec> {
     if (this.server) throw new CephError('EINVAL', 'messenger already bound');
@@ -148,6 +149,8 @@ export class Messenger {
     const ports: number[] = [];
     if (a.port !== 0) {
       ports.push(a.port);
+    } else if (portRange && portRange.min === 0 && portRange.max === 0) {
+      ports.push(0); // let the kernel choose (tests, tools)
     } else {
       const min = portRange?.min ?? this.options.ms_bind_port_min;
       const max = portRange?.max ?? this.options.ms_bind_port_max;
@@ -173,7 +176,8 @@ export class Messenger {
       this.server = server;
       server.on('connection', (s) => this.onIncoming(s));
       server.on('error', (err) => dout(this.log, 0, () => `${this} listener error: ${err.message}`));
-      const bound = makeAddr(AddrType.MSGR2, a.ip === '' ? '0.0.0.0' : a.ip, port, this.nonce);
+      const actualPort = (server.address() as { port: number }).port;
+      const bound = makeAddr(AddrType.MSGR2, a.ip === '' ? '0.0.0.0' : a.ip, actualPort, this.nonce);
       this.didBind = true;
       this.addrs = [bound];
       this.needAddr = bound.ip === '0.0.0.0' || bound.ip === '::';

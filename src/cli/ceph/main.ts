@@ -125,7 +125,9 @@ async function runCommand(
       return 1;
     }
   }
-  let { r, rs, outbuf } = await cluster.command(commandJson(cmd, match.sig), inbuf, toMgr);
+  const reply = await cluster.command(commandJson(cmd, match.sig), inbuf, toMgr);
+  const { r, outbuf } = reply;
+  let { rs } = reply;
   if (r === -110 && !rs) rs = "Connection timed out. Please check the client's permission and connection.";
   if (opts.outFile !== undefined && opts.outFile !== '-') {
     writeFileSync(opts.outFile, outbuf);

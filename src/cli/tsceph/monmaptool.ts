@@ -13,7 +13,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { strerror } from '../../common/errors.js';
+import { ConfFile } from '../../common/conf-file.js';
+import { isCephError, strerror } from '../../common/errors.js';
 import { AddrType, type EntityAddrVec } from '../../encoding/types.js';
 import {
   CEPH_MON_PORT_IANA,
@@ -179,35 +180,8 @@ function parseUuid(text: string): string | undefined {
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
-/**
- * The settings monmaptool uses from a ceph.conf: `[global]`, then `[client]`,
- * then `[client.admin]`, later sections overriding earlier ones.
- */
-function readConfSettings(text: string): Map<string, string> {
-  const bySection = new Map<string, Map<string, string>>();
-  let section = 'global';
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/\s[#;].*$/, '').trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    const header = /^\[(.*)\]$/.exec(line);
-    if (header) {
-      section = header[1]!.trim();
-      continue;
-    }
-    const eq = line.indexOf('=');
-    if (eq < 0) continue;
-    const key = line.slice(0, eq).trim().replace(/[ -]+/g, '_');
-    let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    if (!bySection.has(section)) bySection.set(section, new Map());
-    bySection.get(section)!.set(key, value);
-  }
-  const out = new Map<string, string>();
-  for (const s of ['global', 'client', 'client.admin']) {
-    for (const [k, v] of bySection.get(s) ?? []) out.set(k, v);
-  }
-  return out;
-}
+/** The sections a client (`client.admin`) reads, most specific first. */
+const CLIENT_SECTIONS = ['client.admin', 'client', 'global'];
 
 /**
  * Take the config options Ceph's global_init would consume out of `args`
@@ -231,18 +205,23 @@ async function parseConfigOptions(args: string[], io: MonmaptoolIo): Promise<Too
     } else cursor.i++;
   }
   const cfg: ToolConfig = {};
-  if (confPath !== undefined) {
-    const path = confPath.split(/[ ,;]+/).find((p) => p !== '');
-    if (path !== undefined) {
-      try {
-        const conf = readConfSettings(await readFile(path, 'utf8'));
-        if (conf.has('fsid')) cfg.fsid = parseUuid(conf.get('fsid')!);
-        if (conf.has('mon_host')) cfg.monHost = conf.get('mon_host');
-        if (conf.has('mon_initial_members')) cfg.monInitialMembers = conf.get('mon_initial_members');
-      } catch (err) {
-        io.stderr(`global_init: unable to open config file from search list ${confPath}\n`);
-        throw new Exit(exitStatus(-errnoOf(err)));
+  const path = confPath?.split(/[ ,;]+/).find((p) => p !== '');
+  if (path !== undefined) {
+    try {
+      const conf = ConfFile.load(path);
+      const fsid = conf.lookup(CLIENT_SECTIONS, 'fsid');
+      if (fsid !== undefined) cfg.fsid = parseUuid(fsid);
+      cfg.monHost = conf.lookup(CLIENT_SECTIONS, 'mon_host');
+      cfg.monInitialMembers = conf.lookup(CLIENT_SECTIONS, 'mon_initial_members');
+    } catch (err) {
+      if (!isCephError(err)) throw err;
+      const message = err.message;
+      if (isCephError(err, 'EINVAL')) {
+        io.stderr(`global_init: error reading config file. ${message}\n`);
+        throw new Exit(1);
       }
+      // Ceph logs this (with a timestamp) and carries on without the file
+      io.stderr(`Errors while parsing config file!\n\n${message}\n\n`);
     }
   }
   if (rawFsid !== undefined) {
