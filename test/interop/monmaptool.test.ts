@@ -354,6 +354,9 @@ test('monmaptool: -c conf and CEPH_CONF supply fsid, mon_host and initial member
     path,
     undefined,
   );
+  const bad = join(work, 'bad.conf');
+  writeFileSync(bad, '[global\nfoo\n');
+  await assertSameAsReal(['-c', bad, '--print', path], path, readFileSync(new URL('one-mon.bin', fixtures)));
 });
 
 test('monmaptool: a map from tsceph → the real tool edits it like its own', async () => {

@@ -217,7 +217,7 @@ async function parseConfigOptions(args: string[], io: MonmaptoolIo): Promise<Too
       if (!isCephError(err)) throw err;
       const message = err.message;
       if (isCephError(err, 'EINVAL')) {
-        io.stderr(`global_init: error reading config file. ${message}\n`);
+        io.stderr(`global_init: error reading config file. ${message}\n\n`);
         throw new Exit(1);
       }
       // Ceph logs this (with a timestamp) and carries on without the file
