@@ -152,12 +152,15 @@ async function watch(cluster: ClusterHandle, opts: CephCliOptions, out: Output):
   }
   out.stdout(status.outbuf.toString('utf8') + '\n');
   const level = opts.watchLevel ?? 'info';
-  cluster.monc.on('message', (msg) => {
-    if (msg.type !== MonMessageType.MSG_LOG) return;
-    for (const entry of (msg as MLog).entries) {
-      if (opts.watchChannel === '*' || opts.watchChannel === entry.channel)
-        out.stdout(formatLogLine(entry) + '\n');
-    }
+  cluster.messenger.addDispatcherTail({
+    msDispatch: (msg) => {
+      if (msg.type !== MonMessageType.MSG_LOG) return false;
+      for (const entry of (msg as MLog).entries) {
+        if (opts.watchChannel === '*' || opts.watchChannel === entry.channel)
+          out.stdout(formatLogLine(entry) + '\n');
+      }
+      return true;
+    },
   });
   cluster.monc.subWant(`log-${level}`, 0, 0);
   await new Promise<void>((resolve) => {

@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { CephError } from '../../common/errors.js';
 import type { Config } from '../../common/config.js';
+import { CephContext } from '../../common/context.js';
 import { EntityType, parseEntityName } from '../../encoding/types.js';
 import { Messenger, Policy, systemClock } from '../../msg/index.js';
 import '../../msg/messages/index-mon.js';
@@ -20,6 +21,8 @@ import { MgrClient } from '../../mgr/mgr-client.js';
 
 export interface ClusterHandle {
   config: Config;
+  /** Log, perf counters and the admin socket (bound when `admin_socket` is set). */
+  cct: CephContext;
   messenger: Messenger;
   monc: MonClient;
   mgrc: MgrClient;
@@ -40,6 +43,7 @@ export async function connectCluster(
     throw new CephError('ENOENT', 'unable to get monitor info from DNS SRV with service name: ceph-mon');
   }
   const monmap = monMapFromMonHost(addrvecs);
+  const cct = new CephContext(config).makeDefault();
   const messenger = Messenger.create({ name: { type: EntityType.CLIENT, num: -1n } });
   messenger.setPolicy(EntityType.MON, Policy.lossyClient());
   messenger.setPolicy(EntityType.MGR, Policy.lossyClient());
@@ -64,8 +68,10 @@ export async function connectCluster(
     await mgrc.shutDown();
     await monc.shutDown();
     await messenger.shutdown();
+    await cct.shutDown();
   };
   try {
+    await cct.init();
     await messenger.start();
     await monc.init();
     mgrc.init();
@@ -78,6 +84,7 @@ export async function connectCluster(
   }
   return {
     config,
+    cct,
     messenger,
     monc,
     mgrc,
