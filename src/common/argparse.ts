@@ -51,7 +51,8 @@ export interface CommonArgsResult {
 }
 
 /** The default search list (`CEPH_CONF_FILE_DEFAULT`). */
-export const DEFAULT_CONF_SEARCH = '$data_dir/config, /etc/ceph/$cluster.conf, $home/.ceph/$cluster.conf, $cluster.conf';
+export const DEFAULT_CONF_SEARCH =
+  '$data_dir/config, /etc/ceph/$cluster.conf, $home/.ceph/$cluster.conf, $cluster.conf';
 
 /** Split CEPH_ARGS the way `env_to_vec` does: on whitespace, no quoting. */
 export function splitCephArgs(value: string | undefined): string[] {
@@ -126,7 +127,8 @@ class ArgCursor {
     const arg = this.current;
     for (const name of names) {
       if (flagName(arg) === flagName(name)) {
-        if (this.i + 1 >= this.args.length) throw new CephError('EINVAL', `Option ${name} requires an argument.`);
+        if (this.i + 1 >= this.args.length)
+          throw new CephError('EINVAL', `Option ${name} requires an argument.`);
         const value = this.args[this.i + 1]!;
         this.i += 2;
         return value;
@@ -153,7 +155,10 @@ class ArgCursor {
       this.i++;
       if (value === 'true' || value === '1') return true;
       if (value === 'false' || value === '0') return false;
-      throw new CephError('EINVAL', `Parse error parsing binary flag  ${name}. Expected true or false, but got '${value}'`);
+      throw new CephError(
+        'EINVAL',
+        `Parse error parsing binary flag  ${name}. Expected true or false, but got '${value}'`,
+      );
     }
     return undefined;
   }
@@ -212,9 +217,13 @@ export function parseConfigArgv(
       config.set(name, value, at);
     } catch (err) {
       if (!isCephError(err)) throw err;
-      throw new CephError(err.code as 'EINVAL', `parse error setting '${name}' to '${value}' (${err.message})`, {
-        cause: err,
-      });
+      throw new CephError(
+        err.code as 'EINVAL',
+        `parse error setting '${name}' to '${value}' (${err.message})`,
+        {
+          cause: err,
+        },
+      );
     }
   };
   // the short options with their own meaning are set the way `set_val` does: as runtime overrides
@@ -249,7 +258,11 @@ export function parseConfigArgv(
 }
 
 /** `md_config_t::parse_option`: one `--<option>` of the schema, or false. */
-function parseOption(config: Config, c: ArgCursor, set: (name: string, value: string, at?: ConfigLevel) => void): boolean {
+function parseOption(
+  config: Config,
+  c: ArgCursor,
+  set: (name: string, value: string, at?: ConfigLevel) => void,
+): boolean {
   const arg = c.current;
   if (!arg.startsWith('--')) return false;
   const eq = arg.indexOf('=');
@@ -286,7 +299,9 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path === '-' ? 0 : path, 'utf8');
   } catch (err) {
-    throw new CephError('ENOENT', `unable to read key file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new CephError('ENOENT', `unable to read key file ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
 
@@ -295,7 +310,10 @@ function readKeyFile(path: string): string {
  * Missing files are skipped; any other failure (unreadable, parse error) is
  * fatal. Returns undefined when no file of the list exists.
  */
-export function readFirstConfFile(config: Config, list: string): { path: string; conf: ConfFile } | undefined {
+export function readFirstConfFile(
+  config: Config,
+  list: string,
+): { path: string; conf: ConfFile } | undefined {
   for (const raw of splitConfSearchList(list)) {
     const path = config.expandMeta(raw);
     try {
@@ -350,7 +368,10 @@ export function parseCommonArgs(
   const explicit = list !== undefined;
   if (!explicit && !options.noDefaultConfigFile) list = DEFAULT_CONF_SEARCH;
   if (list !== undefined) {
-    if (!options.dataDirOption) list = splitConfSearchList(list).filter((p) => !p.includes('$data_dir')).join(',');
+    if (!options.dataDirOption)
+      list = splitConfSearchList(list)
+        .filter((p) => !p.includes('$data_dir'))
+        .join(',');
     const found = readFirstConfFile(config, list);
     if (found) {
       if (config.cluster === '') config.cluster = clusterFromConfPath(found.path);
@@ -358,7 +379,10 @@ export function parseCommonArgs(
       result.confFile = found.conf;
       result.warnings.push(...config.applyConfFile(found.conf));
     } else if (explicit) {
-      throw new CephError('ENOENT', `unable to open config file from search list ${early.confList ?? env.CEPH_CONF}`);
+      throw new CephError(
+        'ENOENT',
+        `unable to open config file from search list ${early.confList ?? env.CEPH_CONF}`,
+      );
     } else {
       result.warnings.push('did not load config file, using default settings.');
     }

@@ -134,7 +134,10 @@ export class ConfFile {
       const before = text.slice(0, err.at);
       const line = before.split(/\r\n|\n|\r/).length;
       const column = err.at - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
-      throw new CephError('EINVAL', `parse error: expected '${err.expected}' in line ${line} at position ${column}`);
+      throw new CephError(
+        'EINVAL',
+        `parse error: expected '${err.expected}' in line ${line} at position ${column}`,
+      );
     }
     return conf;
   }

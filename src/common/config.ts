@@ -29,7 +29,12 @@ import {
   type OptionType,
   type OptionValue,
 } from './options/option.js';
-import { OptionSchema, parseDebugLevels, type OptionName, type PacificOptionTypes } from './options/schema.js';
+import {
+  OptionSchema,
+  parseDebugLevels,
+  type OptionName,
+  type PacificOptionTypes,
+} from './options/schema.js';
 
 /** Where a value came from (`CONF_*`), lowest priority first. */
 export const ConfigLevel = {
@@ -125,7 +130,8 @@ export class Config {
     this.home = 'home' in init ? init.home : process.env.HOME;
     this.dataDirOption = init.dataDirOption;
 
-    for (const sub of this.schema.subsystems) this.subsysLevels.set(sub.name, { log: sub.log, gather: sub.gather });
+    for (const sub of this.schema.subsystems)
+      this.subsysLevels.set(sub.name, { log: sub.log, gather: sub.gather });
     // validators may normalize a compiled-in default (rbd_default_features → "61"); keep that at the default level
     for (const name of this.schema.names()) {
       const opt = this.schema.get(name)!;
@@ -209,7 +215,8 @@ export class Config {
     const opt = this.schema.get(name);
     if (!opt) throw new CephError('EINVAL', `Configuration option not found: '${name}'`);
     const levels = this.values.get(opt.name);
-    if (!levels || !levels.has(level)) throw new CephError('ENOENT', `'${name}' has no value at level ${level}`);
+    if (!levels || !levels.has(level))
+      throw new CephError('ENOENT', `'${name}' has no value at level ${level}`);
     const matters = level >= Math.max(...levels.keys());
     levels.delete(level);
     if (!matters) return 'no_effect';
@@ -441,7 +448,10 @@ function splitEntityName(name: string): [string, string] {
   const dot = name.indexOf('.');
   const type = dot < 0 ? '' : name.slice(0, dot);
   if (!ENTITY_TYPES.has(type) || dot === name.length - 1) {
-    throw new CephError('EINVAL', `error parsing '${name}': expected string of the form TYPE.ID, valid types are: auth, mon, osd, mds, mgr, client`);
+    throw new CephError(
+      'EINVAL',
+      `error parsing '${name}': expected string of the form TYPE.ID, valid types are: auth, mon, osd, mds, mgr, client`,
+    );
   }
   return [type, name.slice(dot + 1)];
 }
@@ -484,7 +494,8 @@ export function dumpOptionSchema(f: Formatter, opt: OptionSpec): void {
   f.array('tags', () => opt.tags.forEach((t) => f.dumpString('tag', t)));
   f.array('services', () => opt.services.forEach((s) => f.dumpString('service', s)));
   f.array('see_also', () => opt.seeAlso.forEach((s) => f.dumpString('see_also', s)));
-  if (opt.type === 'str') f.array('enum_values', () => opt.enumValues.forEach((v) => f.dumpString('enum_value', v)));
+  if (opt.type === 'str')
+    f.array('enum_values', () => opt.enumValues.forEach((v) => f.dumpString('enum_value', v)));
   for (const [key, bound] of [
     ['min', opt.min],
     ['max', opt.max],

@@ -93,7 +93,10 @@ export class Formatter {
   }
 
   dumpInt(name: string, value: number | bigint): this {
-    assert(typeof value === 'bigint' || Number.isInteger(value), `formatter: ${name}=${value} is not an integer`);
+    assert(
+      typeof value === 'bigint' || Number.isInteger(value),
+      `formatter: ${name}=${value} is not an integer`,
+    );
     return this.add(name, { kind: 'number', text: String(value) });
   }
 
@@ -249,22 +252,19 @@ export function escapeJson(s: string): string {
 
 /** Escape element text the way Ceph's xml_stream_escaper does. */
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>'"\x00-\x08\x0b-\x1f\x7f]/g, (ch) => {
-    switch (ch) {
-      case '&':
-        return '&amp;';
-      case '<':
-        return '&lt;';
-      case '>':
-        return '&gt;';
-      case "'":
-        return '&apos;';
-      case '"':
-        return '&quot;';
-      default:
-        return `&#x${ch.charCodeAt(0).toString(16).padStart(2, '0')};`;
-    }
-  });
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    if (ch === '&') out += '&amp;';
+    else if (ch === '<') out += '&lt;';
+    else if (ch === '>') out += '&gt;';
+    else if (ch === "'") out += '&apos;';
+    else if (ch === '"') out += '&quot;';
+    else if ((c < 0x20 && c !== 0x09 && c !== 0x0a) || c === 0x7f)
+      out += `&#x${c.toString(16).padStart(2, '0')};`;
+    else out += ch;
+  }
+  return out;
 }
 
 /** C's `%.17g`: what `std::ostream << setprecision(17) << d` prints. */

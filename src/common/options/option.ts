@@ -21,17 +21,7 @@ import {
 
 /** Option value types (`Option::type_t`), by the names `config help` prints. */
 export type OptionType =
-  | 'str'
-  | 'uint'
-  | 'int'
-  | 'float'
-  | 'bool'
-  | 'addr'
-  | 'addrvec'
-  | 'uuid'
-  | 'size'
-  | 'secs'
-  | 'millisecs';
+  'str' | 'uint' | 'int' | 'float' | 'bool' | 'addr' | 'addrvec' | 'uuid' | 'size' | 'secs' | 'millisecs';
 
 /** The TypeScript type a value of each option type has. */
 export interface OptionValueOf {
@@ -149,7 +139,8 @@ export function strictStrtoll(text: string): bigint {
   const m = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(text);
   if (!m) reject('EINVAL', `strict_strtoll: expected integer, got: '${text}'`);
   const v = BigInt(m[1]!);
-  if (v < INT64_MIN || v > INT64_MAX) reject('EINVAL', `strict_strtoll: the value is out of range: '${text}'`);
+  if (v < INT64_MIN || v > INT64_MAX)
+    reject('EINVAL', `strict_strtoll: the value is out of range: '${text}'`);
   return v;
 }
 
@@ -183,7 +174,8 @@ export function strictIecCast(text: string): number {
   if (at >= 0) {
     digits = text.slice(0, at);
     const unit = text.slice(at);
-    if (unit.endsWith('i') && unit.startsWith('B')) reject('EINVAL', 'strict_iecstrtoll: illegal prefix "Bi"');
+    if (unit.endsWith('i') && unit.startsWith('B'))
+      reject('EINVAL', 'strict_iecstrtoll: illegal prefix "Bi"');
     if (unit.length > 2) reject('EINVAL', 'strict_iecstrtoll: illegal prefix (length > 2)');
     const shifts: Record<string, number> = { K: 10, M: 20, G: 30, T: 40, P: 50, E: 60, B: 0 };
     if (!(unit[0]! in shifts)) reject('EINVAL', 'strict_iecstrtoll: unit prefix not recognized');
@@ -205,7 +197,8 @@ export function strictStrtod(text: string): number {
     reject('EINVAL', `strict_strtod: garbage at end of string. got: '${text}'`);
   }
   const v = Number(t);
-  if (!Number.isFinite(v)) reject('EINVAL', `strict_strtod: floating point overflow or underflow parsing '${text}'`);
+  if (!Number.isFinite(v))
+    reject('EINVAL', `strict_strtod: floating point overflow or underflow parsing '${text}'`);
   return v;
 }
 
@@ -214,7 +207,8 @@ export function strictStrtob(text: string): boolean {
   if (text.toLowerCase() === 'false') return false;
   if (text.toLowerCase() === 'true') return true;
   const v = strictStrtoll(text);
-  if (v < -(2n ** 31n) || v >= 2n ** 31n) reject('EINVAL', `strict_strtol: the value is out of range: '${text}'`);
+  if (v < -(2n ** 31n) || v >= 2n ** 31n)
+    reject('EINVAL', `strict_strtol: the value is out of range: '${text}'`);
   return v !== 0n;
 }
 
@@ -279,9 +273,10 @@ export function parseTimespan(text: string): number {
 
 /** `uuid_d::parse`: dashed or plain hex, optionally in braces; returns the lower-case dashed form. */
 export function parseUuid(text: string): string {
-  const m = /^\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/.exec(
-    text,
-  );
+  const m =
+    /^\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/.exec(
+      text,
+    );
   if (!m || text.startsWith('{') !== text.endsWith('}')) reject('EINVAL', `invalid uuid '${text}'`);
   return m.slice(1).join('-').toLowerCase();
 }
@@ -356,8 +351,10 @@ export function parseOptionValue(opt: OptionSpec, raw: string): OptionValue {
   }
   const value = parseTypedValue(opt.type, text);
   if (typeof value === 'number') {
-    if (opt.min !== undefined && value < opt.min) reject('EINVAL', `value must be greater than or equal to ${opt.min}`);
-    if (opt.max !== undefined && value > opt.max) reject('EINVAL', `value must be less than or equal to ${opt.max}`);
+    if (opt.min !== undefined && value < opt.min)
+      reject('EINVAL', `value must be greater than or equal to ${opt.min}`);
+    if (opt.max !== undefined && value > opt.max)
+      reject('EINVAL', `value must be less than or equal to ${opt.max}`);
   }
   return value;
 }
@@ -384,7 +381,8 @@ export function optionValueToString(type: OptionType, value: OptionValue): strin
 
 /** Two values of one option type are the same setting. */
 export function optionValuesEqual(type: OptionType, a: OptionValue, b: OptionValue): boolean {
-  if (type === 'addr' || type === 'addrvec') return optionValueToString(type, a) === optionValueToString(type, b);
+  if (type === 'addr' || type === 'addrvec')
+    return optionValueToString(type, a) === optionValueToString(type, b);
   if (type === 'float') return Object.is(a, b) || a === b;
   return a === b;
 }

@@ -69,12 +69,8 @@ function list(field: string): string[] {
 function parseTableLine(line: string): OptionSpec {
   const f = line.split('\t').map(unescapeField);
   assert(f.length === 14, `option table: bad line '${line.slice(0, 60)}'`);
-  const [name, type, level, flags, def, daemonDef, min, max, enums, services, tags, seeAlso, desc, longDesc] = f as [
-    string,
-    OptionType,
-    OptionLevel,
-    ...string[],
-  ];
+  const [name, type, level, flags, def, daemonDef, min, max, enums, services, tags, seeAlso, desc, longDesc] =
+    f as [string, OptionType, OptionLevel, ...string[]];
   assert(OPTION_TYPES.includes(type), `option table: ${name} has unknown type ${type}`);
   const spec: OptionSpec = {
     name,
@@ -148,10 +144,16 @@ export function validateRbdFeatures(value: string): string {
     let bits = BigInt(text);
     if (bits < 0n) bits += 2n ** 64n;
     if (bits >= 2n ** 64n || bits & ~RBD_FEATURES_ALL) {
-      throw new CephError('EINVAL', `ignoring unknown feature mask 0x${(bits & ~RBD_FEATURES_ALL).toString(16)}`);
+      throw new CephError(
+        'EINVAL',
+        `ignoring unknown feature mask 0x${(bits & ~RBD_FEATURES_ALL).toString(16)}`,
+      );
     }
     if (bits & RBD_FEATURES_INTERNAL) {
-      throw new CephError('EINVAL', `ignoring internal feature mask 0x${(bits & RBD_FEATURES_INTERNAL).toString(16)}`);
+      throw new CephError(
+        'EINVAL',
+        `ignoring internal feature mask 0x${(bits & RBD_FEATURES_INTERNAL).toString(16)}`,
+      );
     }
     return bits.toString();
   }
