@@ -6,8 +6,20 @@
  * what makes our command JSON byte-identical to the real CLI's.
  */
 
-/** Python's `str.strip()` whitespace (ASCII whitespace, the C1 separators and Unicode spaces). */
-const PY_SPACE = /^[\s\x1c-\x1f\x85]+|[\s\x1c-\x1f\x85]+$/g;
+/** Python's `str.isspace()` for one character: JS whitespace minus the BOM, plus the information separators and NEL. */
+function isPySpace(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return (c >= 0x1c && c <= 0x1f) || c === 0x85 || (c !== 0xfeff && /\s/.test(ch));
+}
+
+/** Python's `str.strip()`. */
+function pyStrip(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && isPySpace(s[start]!)) start++;
+  while (end > start && isPySpace(s[end - 1]!)) end--;
+  return s.slice(start, end);
+}
 
 const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -34,7 +46,7 @@ function digitsValue(body: string, base: number, allowLeadingUnderscore: boolean
  * Only ASCII digits are accepted (Python also takes other Unicode digits).
  */
 export function pyInt(text: string, base: 0 | 10 | 16 = 10): bigint | undefined {
-  let s = text.replace(PY_SPACE, '');
+  let s = pyStrip(text);
   let negative = false;
   if (s.startsWith('+') || s.startsWith('-')) {
     negative = s.startsWith('-');
@@ -66,7 +78,7 @@ export function intValue(v: bigint): number | bigint {
 
 /** Python's `float(text)`; undefined where Python raises ValueError. */
 export function pyFloat(text: string): number | undefined {
-  const s = text.replace(PY_SPACE, '');
+  const s = pyStrip(text);
   const special = /^([+-]?)(inf|infinity|nan)$/i.exec(s);
   if (special) {
     const sign = special[1] === '-' ? -1 : 1;
