@@ -190,3 +190,27 @@ export function pyJsonDumps(
   }
   return dump(value as PyValue, '');
 }
+
+/**
+ * Python's `repr()` of a command dictionary (what `ceph --verbose` prints
+ * after "Submitting command: "): `True`/`False`, quoted strs, floats as
+ * floats, and `tuple` keys (ceph_argparse's `target`) as `('mon-mgr', '')`.
+ */
+export function pyDictRepr(
+  value: Record<string, PyValue>,
+  isFloat: (key: string) => boolean = () => false,
+  isTuple: (key: string) => boolean = () => false,
+): string {
+  const repr = (v: PyValue, key: string): string => {
+    if (typeof v === 'string') return pyStrRepr(v);
+    if (typeof v === 'boolean') return v ? 'True' : 'False';
+    if (typeof v === 'bigint') return v.toString();
+    if (typeof v === 'number') return isFloat(key) ? pyFloatRepr(v) : String(v);
+    const items = v.map((x) => repr(x, key));
+    if (!isTuple(key)) return `[${items.join(', ')}]`;
+    return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+  };
+  return `{${Object.entries(value)
+    .map(([k, v]) => `${pyStrRepr(k)}: ${repr(v, k)}`)
+    .join(', ')}}`;
+}

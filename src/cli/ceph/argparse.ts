@@ -10,7 +10,7 @@
  *                                                └─▶ "Invalid command: …" / "no valid command found; …"
  */
 import { CephError } from '../../common/errors.js';
-import { pyInt, pyJsonDumps, pyStrListRepr, type PyValue } from './argparse-python.js';
+import { pyDictRepr, pyInt, pyJsonDumps, pyStrListRepr, type PyValue } from './argparse-python.js';
 import {
   ArgumentError,
   isArgTypeName,
@@ -447,6 +447,19 @@ export function isCommandMatch(r: CommandMatch | CommandMismatch): r is CommandM
 export function commandJson(cmd: Record<string, PyValue>, sig?: CommandSignature): string {
   const floats = new Set(sig?.sig.filter((d) => d.type.typeName === 'CephFloat').map((d) => d.name) ?? []);
   return pyJsonDumps(cmd, (key) => floats.has(key));
+}
+
+/**
+ * The dictionary as `ceph --verbose` shows it ("Submitting command:  {…}"):
+ * Python's repr, where the mgr `target` is a tuple.
+ */
+export function commandRepr(cmd: Record<string, PyValue>, sig?: CommandSignature): string {
+  const floats = new Set(sig?.sig.filter((d) => d.type.typeName === 'CephFloat').map((d) => d.name) ?? []);
+  return pyDictRepr(
+    cmd,
+    (key) => floats.has(key),
+    (key) => key === 'target',
+  );
 }
 
 /** Where a command goes, as `find_cmd_target` decides before fetching descriptions. */

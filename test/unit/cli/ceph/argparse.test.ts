@@ -6,6 +6,7 @@ import {
   CommandFlag,
   INVALID_COMMAND_EXIT,
   commandJson,
+  commandRepr,
   conciseSig,
   findCommandTarget,
   isCommandMatch,
@@ -142,6 +143,26 @@ describe('argparse: command descriptions', () => {
     const r = matchCommand(sigs, ['watch', 'it']);
     assert.ok(isCommandMatch(r));
     assert.equal(commandJson(r.cmd), '{"prefix": "watch it", "target": ["mon-mgr", ""], "poll": true}');
+  });
+});
+
+describe('argparse: --verbose output', () => {
+  it('commandRepr: the dictionary exactly as `ceph --verbose -f json` printed it', () => {
+    const repr = (words: string[]): string => {
+      const r = matchCommand(sigsByDaemon.mon!, words);
+      assert.ok(isCommandMatch(r));
+      return commandRepr({ ...r.cmd, format: 'json' }, r.sig);
+    };
+    // lines copied from the real CLI's stderr ("Submitting command:  …")
+    assert.equal(repr(['pg', 'stat']), "{'prefix': 'pg stat', 'target': ('mon-mgr', ''), 'format': 'json'}");
+    assert.equal(
+      repr(['osd', 'reweight', '0', '1']),
+      "{'prefix': 'osd reweight', 'id': 0, 'weight': 1.0, 'format': 'json'}",
+    );
+    assert.equal(
+      repr(['osd', 'pool', 'ls', 'detail']),
+      "{'prefix': 'osd pool ls', 'detail': 'detail', 'format': 'json'}",
+    );
   });
 });
 
