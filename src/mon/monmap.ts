@@ -7,6 +7,7 @@
  * (`ceph mon dump --format json`).
  */
 import { CephError } from '../common/errors.js';
+import type { Formatter } from '../common/formatter.js';
 import { Decoder } from '../encoding/decoder.js';
 import { Encoder } from '../encoding/encoder.js';
 import {
@@ -954,4 +955,57 @@ export function monMapToJson(map: MonMap, quorum?: readonly number[]): MonMapJso
   };
   if (quorum !== undefined) json.quorum = [...quorum];
   return json;
+}
+
+/**
+ * `MonMap::dump` into a Ceph Formatter (json, json-pretty, xml), for callers
+ * that render through it; the caller opens and closes the enclosing section.
+ */
+export function dumpMonMap(f: Formatter, map: MonMap): void {
+  const j = monMapToJson(map);
+  f.dumpUnsigned('epoch', j.epoch);
+  f.dumpString('fsid', j.fsid);
+  f.dumpString('modified', j.modified);
+  f.dumpString('created', j.created);
+  f.dumpUnsigned('min_mon_release', j.min_mon_release);
+  f.dumpString('min_mon_release_name', j.min_mon_release_name);
+  f.dumpInt('election_strategy', j.election_strategy);
+  f.dumpString('disallowed_leaders: ', j['disallowed_leaders: ']);
+  f.dumpBool('stretch_mode', j.stretch_mode);
+  f.dumpString('tiebreaker_mon', j.tiebreaker_mon);
+  f.dumpString('removed_ranks: ', j['removed_ranks: ']);
+  f.object('features', () => {
+    f.array('persistent', () => j.features.persistent.forEach((n) => f.dumpString('bit_flag', n)));
+    f.array('optional', () => j.features.optional.forEach((n) => f.dumpString('bit_flag', n)));
+  });
+  f.array('mons', () => {
+    for (const mon of j.mons) {
+      f.object('mon', () => {
+        f.dumpInt('rank', mon.rank);
+        f.dumpString('name', mon.name);
+        f.object('public_addrs', () =>
+          f.array('addrvec', () => {
+            for (const a of mon.public_addrs.addrvec) {
+              f.object('addr', () =>
+                f.dumpString('type', a.type).dumpString('addr', a.addr).dumpUnsigned('nonce', a.nonce),
+              );
+            }
+          }),
+        );
+        f.dumpString('addr', mon.addr);
+        f.dumpString('public_addr', mon.public_addr);
+        f.dumpUnsigned('priority', mon.priority);
+        f.dumpUnsigned('weight', mon.weight);
+        f.dumpString('crush_location', mon.crush_location);
+      });
+    }
+  });
+}
+
+/** What `ceph mon dump --format F` renders: the map in a `monmap` section, then the quorum ranks. */
+export function dumpMonDump(f: Formatter, map: MonMap, quorum: readonly number[]): void {
+  f.object('monmap', () => {
+    dumpMonMap(f, map);
+    f.array('quorum', () => quorum.forEach((r) => f.dumpInt('mon', r)));
+  });
 }
