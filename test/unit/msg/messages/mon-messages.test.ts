@@ -158,6 +158,11 @@ describe('mon messages: golden frames from Pacific', () => {
     assert.deepEqual(once.what.get('osdmap'), { start: 0, flags: CEPH_SUBSCRIBE_ONETIME });
   });
 
+  it('mon_subscribe: `ceph -w` asks for the cluster log stream as "log-info" from 0', () => {
+    const m = decodeGolden('mon_subscribe_log', MMonSubscribe);
+    assert.deepEqual([...m.what], [['log-info', { start: 0, flags: 0 }]]);
+  });
+
   it('mon_subscribe: entries are encoded in std::map order whatever the insertion order', () => {
     const m = new MMonSubscribe({
       what: new Map([
