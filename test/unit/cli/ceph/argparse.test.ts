@@ -174,6 +174,10 @@ describe('argparse: help output', () => {
     );
   });
 
+  it('formatPrefixHelp: `ceph -h` (all 500-odd commands, wrapped) matches the real CLI byte for byte', () => {
+    assert.equal(formatPrefixHelp(sigsByDaemon.mon!, []), fixture('help-all.txt'));
+  });
+
   it('formatCommandTable: wider terminals give wider columns; hidden and deprecated commands are left out', () => {
     const sigs = parseCommandDescriptions(
       JSON.stringify({
