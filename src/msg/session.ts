@@ -202,10 +202,14 @@ export class Session {
     this.write([encodeBanner()]);
   }
 
-  /** Queue buffers on the socket. Records pre-auth bytes; may inject a failure. */
+  /**
+   * Queue buffers on the socket. Records pre-auth bytes. Outside a corked
+   * batch each write is one socket operation for fault injection; a corked
+   * batch counts once (at `cork`), like one _try_send in Ceph.
+   */
   write(buffers: readonly Buffer[]): void {
     if (this.closed) return;
-    if (this.injector.socketFailure()) {
+    if (!this.corked && this.injector.socketFailure()) {
       this.close(new CephError('ECONNRESET', 'injected socket failure (write)'));
       return;
     }
@@ -218,10 +222,13 @@ export class Session {
 
   /** Gather subsequent writes into one writev until `uncork`. */
   cork(): void {
-    if (!this.corked && !this.closed) {
-      this.corked = true;
-      this.socket.cork();
+    if (this.corked || this.closed) return;
+    if (this.injector.socketFailure()) {
+      this.close(new CephError('ECONNRESET', 'injected socket failure (write)'));
+      return;
     }
+    this.corked = true;
+    this.socket.cork();
   }
 
   uncork(): void {
