@@ -52,7 +52,7 @@ export interface CommonArgsResult {
 
 /** The default search list (`CEPH_CONF_FILE_DEFAULT`). */
 export const DEFAULT_CONF_SEARCH =
-  '$data_dir/config, /etc/ceph/$cluster.conf, $home/.ceph/$cluster.conf, $cluster.conf';
+  '$data_dir/config,/etc/ceph/$cluster.conf,$home/.ceph/$cluster.conf,$cluster.conf';
 
 /** Split CEPH_ARGS the way `env_to_vec` does: on whitespace, no quoting. */
 export function splitCephArgs(value: string | undefined): string[] {

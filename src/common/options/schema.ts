@@ -213,10 +213,15 @@ export class OptionSchema {
     for (const sub of subsystems) this.add(debugOption(sub));
   }
 
-  /** Pacific's full schema (parsed once per process; the table is large). */
+  /** Pacific's full schema, shared by every Config of the process (parsed once; the table is large). */
   static pacific(): OptionSchema {
-    pacificSchema ??= new OptionSchema(loadPacificOptions(), PACIFIC_SUBSYSTEMS);
+    pacificSchema ??= OptionSchema.newPacific();
     return pacificSchema;
+  }
+
+  /** A separate copy of Pacific's schema, for a program that defines options of its own. */
+  static newPacific(): OptionSchema {
+    return new OptionSchema(loadPacificOptions(), PACIFIC_SUBSYSTEMS);
   }
 
   /** Add options that Pacific does not have (tsceph-specific). */
