@@ -421,3 +421,26 @@ test('messenger: shutdown is idempotent, wait() resolves, connectTo afterwards i
   await server.msgr.wait();
   assert.throws(() => server.msgr.connectTo(EntityType.OSD, server.msgr.myAddrs), /shut down/);
 });
+
+test('messenger: nothing listens at the address → msHandleRefused, then retries with backoff (manual clock)', async () => {
+  const clock = new ManualClock();
+  const stuck = await silentServer();
+  const port = stuck.port;
+  await new Promise<void>((r) => stuck.server.close(() => r())); // the port is now closed
+  const client = await makeClient(Policy.lossyClient(), { clock });
+  try {
+    const con = client.msgr.connectTo(EntityType.OSD, [
+      { type: 2, nonce: 0, family: 2, ip: '127.0.0.1', port },
+    ]);
+    await client.rec.until(() => client.rec.events.includes('refused'), 'refused');
+    await settle(() => con.session === undefined, 'faulted');
+    assert.equal(con.state, ProtocolState.START_CONNECT);
+    clock.advance(200);
+    await client.rec.until(
+      () => client.rec.events.filter((e) => e === 'refused').length === 2,
+      'second refusal',
+    );
+  } finally {
+    await client.msgr.shutdown();
+  }
+});
