@@ -13,7 +13,6 @@ import {
 } from '../encoding/types.js';
 import type { AuthConnection } from '../auth/types.js';
 import { Keepalive, U64Frame } from './control-frames.js';
-import { Deque } from './deque.js';
 import {
   FrameTag,
   MESSAGE_SEGMENT_ALIGNMENTS,
@@ -24,13 +23,16 @@ import {
   type Preamble,
 } from './frames.js';
 import { segmentBuffer, type ReceivedFrame } from './frame-reader.js';
+import type { TimerHandle } from './clock.js';
+import { DelayedDelivery } from './delayed-delivery.js';
 import { dout } from './logger.js';
-import { MessagePriority, decodeMessage, type Message } from './message.js';
+import { decodeMessage, type Message } from './message.js';
 import { DEFAULT_MESSAGE_FLAGS, decodeMessageHeader2, encodeMessageHeader2 } from './message-header.js';
 import type { Messenger } from './messenger.js';
 import { copyPolicy, type Policy } from './policy.js';
 import { Session, type SessionOwner } from './session.js';
-import type { Throttle } from './throttle.js';
+import { OutQueue } from './out-queue.js';
+import { Reservation } from './read-gate.js';
 import { runClientHandshake } from './client-handshake.js';
 import { runServerHandshake } from './server-handshake.js';
 
@@ -64,15 +66,6 @@ export type ProtocolState = (typeof ProtocolState)[keyof typeof ProtocolState];
 
 const stateNames = new Map<number, string>(Object.entries(ProtocolState).map(([k, v]) => [v, k]));
 export const protocolStateName = (s: number): string => stateNames.get(s) ?? String(s);
-
-/** Throttle budget held by a MESSAGE frame from its preamble until its dispatch ends. */
-interface Reservation {
-  /** Units taken from [throttlerMessages, throttlerBytes, dispatch throttle]. */
-  taken: [number, number, number];
-  size: number;
-  stage: number;
-  cancel?: () => void;
-}
 
 /** A random non-zero u64 (session cookies). */
 export function randomCookie(): bigint {
@@ -140,20 +133,16 @@ export class Connection implements AuthConnection, SessionOwner {
   /** The current socket, if any. */
   session?: Session;
 
-  private outQueue = new Map<number, Deque<Message>>();
-  /** Priorities present in outQueue, highest first. */
-  private priorities: number[] = [];
-  private sent = new Deque<Message>();
+  private readonly out = new OutQueue();
   private keepalivePending = false;
   private writeScheduled = false;
   private backoffMs = 0;
-  private connectTimer?: ReturnType<Messenger['clock']['setTimer']>;
-  private tickTimer?: ReturnType<Messenger['clock']['setTimer']>;
+  private connectTimer?: TimerHandle;
+  private tickTimer?: TimerHandle;
   private lastConnectStartedMs = 0;
   private gate?: Reservation;
-  /** ms_inject_delay queue: messages held back, in order. */
-  private delayed: { msg: Message; release: () => void; atMs: number }[] = [];
-  private delayTimer?: ReturnType<Messenger['clock']['setTimer']>;
+  /** ms_inject_delay queue (only for peer types listed in ms_inject_delay_type). */
+  private delayed?: DelayedDelivery;
   /**
    * Dispatchers know this connection: they created it (connectTo) or got its
    * accept event. Only such connections produce reset events; a half-open
@@ -208,7 +197,7 @@ export class Connection implements AuthConnection, SessionOwner {
       dout(this.log, 10, () => `${this} closed, dropping ${msg.typeName}`);
       return;
     }
-    this.enqueueOut(msg.priority, msg, false);
+    this.out.push(msg.priority, msg);
     if ((!this.replacing && this.canWrite) || this.state === ProtocolState.STANDBY) this.scheduleWrite();
   }
 
@@ -224,42 +213,14 @@ export class Connection implements AuthConnection, SessionOwner {
     this.stop();
   }
 
-  private enqueueOut(priority: number, msg: Message, front: boolean): void {
-    let q = this.outQueue.get(priority);
-    if (!q) {
-      q = new Deque<Message>();
-      this.outQueue.set(priority, q);
-      this.priorities.push(priority);
-      this.priorities.sort((a, b) => b - a);
-    }
-    if (front) q.unshift(msg);
-    else q.push(msg);
-  }
-
-  private nextOutgoing(): Message | undefined {
-    for (const p of this.priorities) {
-      const q = this.outQueue.get(p)!;
-      const m = q.shift();
-      if (m) return m;
-    }
-    return undefined;
-  }
-
-  private outQueueEmpty(): boolean {
-    for (const q of this.outQueue.values()) if (q.length > 0) return false;
-    return true;
-  }
-
   /** Messages waiting to be written (for tests and `ceph daemon ... messenger` style dumps). */
   get queuedCount(): number {
-    let n = 0;
-    for (const q of this.outQueue.values()) n += q.length;
-    return n;
+    return this.out.length;
   }
 
   /** Messages written but not yet acknowledged (lossless only). */
   get unackedCount(): number {
-    return this.sent.length;
+    return this.out.sent.length;
   }
 
   scheduleWrite(): void {
@@ -279,7 +240,7 @@ export class Connection implements AuthConnection, SessionOwner {
   private writeEvent(): void {
     const s = this.session;
     if (!this.canWrite || !s) {
-      if (this.state === ProtocolState.STANDBY && !this.policy.server && !this.outQueueEmpty()) {
+      if (this.state === ProtocolState.STANDBY && !this.policy.server && !this.out.empty) {
         // Only a session that was established counts as a reconnect attempt.
         if (this.serverCookie) this.connectSeq++;
         this.startConnect();
@@ -294,7 +255,7 @@ export class Connection implements AuthConnection, SessionOwner {
         s.write([assembleControlFrame(FrameTag.KEEPALIVE2, Keepalive.encode(utimeFromMs(this.clock.now())))]);
       }
       while (this.canWrite && !s.closed && !s.needsDrain) {
-        const msg = this.nextOutgoing();
+        const msg = this.out.next();
         if (!msg) break;
         this.writeMessage(s, msg);
       }
@@ -319,7 +280,7 @@ export class Connection implements AuthConnection, SessionOwner {
       );
       return;
     }
-    if (!this.policy.lossy) this.sent.push(msg);
+    if (!this.policy.lossy) this.out.sent.push(msg);
     const seq = ++this.outSeq;
     msg.seq = BigInt(seq);
     this.ackLeft = 0;
@@ -346,38 +307,12 @@ export class Connection implements AuthConnection, SessionOwner {
 
   /** Put unacknowledged messages back at the head of the queue (they are re-sent with the same seqs). */
   private requeueSent(): void {
-    if (this.sent.length === 0) return;
-    this.outSeq -= this.sent.length;
-    for (let m = this.sent.pop(); m; m = this.sent.pop()) this.enqueueOut(MessagePriority.HIGHEST, m, true);
+    this.outSeq -= this.out.requeueSent();
   }
 
-  /**
-   * Drop requeued messages the peer already has (seq ≤ `seq`) and return the
-   * new out_seq. Mirrors ProtocolV2::discard_requeued_up_to, quirks included
-   * (with no requeued messages it returns `seq`).
-   */
+  /** Drop requeued messages the peer already has (seq ≤ `seq`); returns the new out_seq. */
   discardRequeuedUpTo(outSeq: number, seq: number): number {
-    const q = this.outQueue.get(MessagePriority.HIGHEST);
-    if (!q || q.length === 0) return seq;
-    let count = outSeq;
-    for (let m = q.peek(); m; m = q.peek()) {
-      const s = Number(m.seq);
-      if (s === 0 || s > seq) break;
-      q.shift();
-      count++;
-    }
-    return count;
-  }
-
-  private handleMessageAck(seq: number): void {
-    if (this.policy.lossy) return;
-    for (let m = this.sent.peek(); m && Number(m.seq) <= seq; m = this.sent.peek()) this.sent.shift();
-  }
-
-  private discardOutQueue(): void {
-    this.sent.clear();
-    this.outQueue.clear();
-    this.priorities = [];
+    return this.out.discardRequeuedUpTo(outSeq, seq);
   }
 
   // ------------------------------------------------------------------ receive path
@@ -387,64 +322,24 @@ export class Connection implements AuthConnection, SessionOwner {
     if (session !== this.session) return false;
     let size = 0;
     for (let i = 1; i < preamble.segments.length; i++) size += preamble.segments[i]!.length;
-    this.gate = { taken: [0, 0, 0], size, stage: 0 };
-    return this.advanceGate(session, this.gate);
-  }
-
-  private gateThrottle(stage: number, size: number): [Throttle | undefined, number] {
-    if (stage === 0) return [this.policy.throttlerMessages, 1];
-    if (stage === 1) return [this.policy.throttlerBytes, size];
-    return [this.messenger.dispatchThrottle, size];
-  }
-
-  private advanceGate(session: Session, g: Reservation): boolean {
-    while (g.stage < 3) {
-      const stage = g.stage;
-      const [throttle, units] = this.gateThrottle(stage, g.size);
-      if (!throttle || units === 0) {
-        g.stage++;
-        continue;
-      }
-      if (throttle.getOrFail(units)) {
-        g.taken[stage] = units;
-        g.stage++;
-        continue;
-      }
-      dout(
-        this.log,
-        10,
-        () => `${this} throttle ${throttle.name} full (${throttle.current}/${throttle.max}), waiting`,
-      );
+    const r = new Reservation(
+      [this.policy.throttlerMessages, this.policy.throttlerBytes, this.messenger.dispatchThrottle],
+      size,
+    );
+    this.gate = r;
+    const complete = r.acquire(() => {
+      if (this.gate === r && session === this.session) session.resumeReading();
+    });
+    if (!complete) {
+      dout(this.log, 10, () => `${this} throttle ${r.waitingOn?.name} full, pausing reads`);
       session.pauseReading();
-      g.cancel = throttle.get(units, () => {
-        g.cancel = undefined;
-        if (this.gate !== g || session !== this.session) {
-          throttle.put(units);
-          return;
-        }
-        g.taken[stage] = units;
-        g.stage++;
-        if (this.advanceGate(session, g)) session.resumeReading();
-      });
-      return false;
     }
-    return true;
-  }
-
-  private releaseReservation(g: Reservation | undefined): void {
-    if (!g) return;
-    g.cancel?.();
-    g.cancel = undefined;
-    for (let stage = 0; stage < 3; stage++) {
-      const units = g.taken[stage]!;
-      if (units > 0) this.gateThrottle(stage, g.size)[0]!.put(units);
-      g.taken[stage] = 0;
-    }
+    return complete;
   }
 
   onAbortedMessage(session: Session): void {
     if (session !== this.session) return;
-    this.releaseReservation(this.gate);
+    this.gate?.release();
     this.gate = undefined;
   }
 
@@ -465,7 +360,7 @@ export class Connection implements AuthConnection, SessionOwner {
         this.lastKeepaliveAckMs = utimeToMs(Keepalive.decode(segmentBuffer(frame, 0)));
         return;
       case FrameTag.ACK:
-        this.handleMessageAck(U64Frame.decodeSeq(segmentBuffer(frame, 0)));
+        if (!this.policy.lossy) this.out.trimAcked(U64Frame.decodeSeq(segmentBuffer(frame, 0)));
         return;
       default:
         throw new CephError('EPROTO', `msgr2: unexpected ${frameTagName(frame.tag)} on a ready session`);
@@ -475,7 +370,7 @@ export class Connection implements AuthConnection, SessionOwner {
   private handleMessage(frame: ReceivedFrame): void {
     const g = this.gate;
     this.gate = undefined;
-    const release = () => this.releaseReservation(g);
+    const release = () => g?.release();
     let msg: Message;
     let seq: number;
     let ackSeq: number;
@@ -510,7 +405,7 @@ export class Connection implements AuthConnection, SessionOwner {
     dout(this.log, 20, () => `${this} rx ${msg.typeName} seq ${seq}`);
     if (!this.policy.lossy) this.ackLeft++;
     this.deliver(msg, release);
-    this.handleMessageAck(ackSeq);
+    if (!this.policy.lossy) this.out.trimAcked(ackSeq);
     if (this.ackLeft > 0 && this.canWrite) this.scheduleWrite();
   }
 
@@ -521,33 +416,8 @@ export class Connection implements AuthConnection, SessionOwner {
       m.dispatchQueue.enqueueMessage(this, msg, release);
       return;
     }
-    const delay = m.injector.deliveryDelayMs(this.peerType);
-    this.delayed.push({ msg, release, atMs: this.clock.now() + delay });
-    this.pumpDelayed();
-  }
-
-  private pumpDelayed(): void {
-    const now = this.clock.now();
-    while (this.delayed.length > 0 && this.delayed[0]!.atMs <= now) {
-      const d = this.delayed.shift()!;
-      this.messenger.dispatchQueue.enqueueMessage(this, d.msg, d.release);
-    }
-    if (this.delayed.length > 0 && !this.delayTimer) {
-      this.delayTimer = this.clock.setTimer(() => {
-        this.delayTimer = undefined;
-        this.pumpDelayed();
-      }, this.delayed[0]!.atMs - now);
-    }
-  }
-
-  /** Deliver held messages now (connection stopping), or drop them (session reset). */
-  private flushDelayed(deliver: boolean): void {
-    if (this.delayTimer) this.clock.cancelTimer(this.delayTimer);
-    this.delayTimer = undefined;
-    for (const d of this.delayed.splice(0)) {
-      if (deliver) this.messenger.dispatchQueue.enqueueMessage(this, d.msg, d.release);
-      else d.release();
-    }
+    this.delayed ??= new DelayedDelivery(this.clock, (dm, r) => m.dispatchQueue.enqueueMessage(this, dm, r));
+    this.delayed.queue(msg, release, m.injector.deliveryDelayMs(this.peerType));
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -612,7 +482,7 @@ export class Connection implements AuthConnection, SessionOwner {
     this.state = ProtocolState.READY;
     dout(this.log, 1, () => `${this} ready in_seq=${this.inSeq} out_seq=${this.outSeq}`);
     session.becomeReady();
-    if (!this.outQueueEmpty() || this.keepalivePending || this.ackLeft > 0) this.scheduleWrite();
+    if (!this.out.empty || this.keepalivePending || this.ackLeft > 0) this.scheduleWrite();
   }
 
   /** Queue the connect (client) or accept (server) event for dispatchers. */
@@ -634,7 +504,7 @@ export class Connection implements AuthConnection, SessionOwner {
     this.canWrite = false;
     this.requeueSent();
     const accepting = this.state >= S.START_ACCEPT && this.state <= S.SESSION_ACCEPTING;
-    if (this.outQueueEmpty() && accepting && !this.replacing) {
+    if (this.out.empty && accepting && !this.replacing) {
       dout(this.log, 2, () => `${this} fault with nothing to send in the half accept state, closing`);
       this.abort();
       return;
@@ -644,7 +514,7 @@ export class Connection implements AuthConnection, SessionOwner {
     this.session = undefined;
     this.resetRecvState();
     this.reconnecting = false;
-    if (this.policy.standby && this.outQueueEmpty() && !this.keepalivePending && this.state !== S.WAIT) {
+    if (this.policy.standby && this.out.empty && !this.keepalivePending && this.state !== S.WAIT) {
       dout(this.log, 1, () => `${this} fault with nothing to send, going to standby`);
       this.state = S.STANDBY;
       return;
@@ -739,15 +609,15 @@ export class Connection implements AuthConnection, SessionOwner {
 
   /** Release what the read side holds (a gated frame's throttle budget). */
   resetRecvState(): void {
-    this.releaseReservation(this.gate);
+    this.gate?.release();
     this.gate = undefined;
   }
 
   /** ProtocolV2::reset_session: the peer lost our session; forget everything queued and tell dispatchers. */
   resetSession(): void {
-    this.flushDelayed(false);
+    this.delayed?.discard();
     this.messenger.dispatchQueue.discardConnection(this);
-    this.discardOutQueue();
+    this.out.clear();
     this.messenger.dispatchQueue.enqueueEvent('remote_reset', this);
     this.outSeq = 0;
     this.inSeq = 0;
@@ -763,9 +633,9 @@ export class Connection implements AuthConnection, SessionOwner {
   /** ProtocolV2::stop: close for good. */
   stop(): void {
     if (this.state === ProtocolState.CLOSED) return;
-    this.flushDelayed(true);
+    this.delayed?.flush();
     this.resetRecvState();
-    this.discardOutQueue();
+    this.out.clear();
     this.session?.discard();
     this.session = undefined;
     this.cancelConnectTimer();

@@ -133,8 +133,9 @@ export class Session {
     if (p.tag !== FrameTag.MESSAGE) return true;
     if (this.mode === 'ready') return this.owner.gateMessage(this, p);
     // A peer that finished its side of the handshake may already be sending
-    // messages; hold them until our side is ready too.
+    // messages; hold them (and stop reading) until our side is ready too.
     this.gatedPreamble = p;
+    this.socket.pause();
     return false;
   }
 
