@@ -127,6 +127,20 @@ function confText(
   return lines.join('\n');
 }
 
+/** Wait until every PG is active+clean, so cluster state stops changing under a test. */
+export async function waitForCleanPgs(
+  ceph: (args: string[]) => Promise<string>,
+  timeoutMs = 180_000,
+): Promise<void> {
+  await waitFor('all PGs active+clean', timeoutMs, async () => {
+    const stat = JSON.parse(await ceph(['pg', 'stat', '-f', 'json'])) as {
+      pg_summary: { num_pgs: number; num_pg_by_state: { name: string; num: number }[] };
+    };
+    const clean = stat.pg_summary.num_pg_by_state.find((s) => s.name === 'active+clean')?.num ?? 0;
+    return clean === stat.pg_summary.num_pgs;
+  });
+}
+
 export async function startRealCluster(options: RealClusterOptions): Promise<RealCluster> {
   const o = {
     objectStore: 'bluestore' as const,
@@ -231,6 +245,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       await ceph(['osd', 'pool', 'create', 'rbd', '32', '32', 'replicated']);
       await run('rbd', ['-c', confPath, 'pool', 'init', 'rbd'], 120_000);
     }
+    if (o.osds > 0) await waitForCleanPgs(ceph);
   } catch (err) {
     await stop();
     throw err;
