@@ -166,7 +166,9 @@ export class CephError extends Error {
 export function isCephError(err: unknown, code?: ErrnoName | number): err is CephError {
   if (!(err instanceof CephError)) return false;
   if (code === undefined) return true;
-  return typeof code === 'number' ? err.errno === -Math.abs(code) : err.code === code || err.errno === -Errno[code];
+  return typeof code === 'number'
+    ? err.errno === -Math.abs(code)
+    : err.code === code || err.errno === -Errno[code];
 }
 
 /** An assertion that stays on in production: a programmer mistake, not an expected failure. */

@@ -31,7 +31,10 @@ export class Decoder {
 
   private need(n: number, what: string): number {
     if (n < 0 || this.offset + n > this.end) {
-      throw new CephError('EBADMSG', `decode: buffer underrun reading ${what} (${n} bytes at ${this.offset}, end ${this.end})`);
+      throw new CephError(
+        'EBADMSG',
+        `decode: buffer underrun reading ${what} (${n} bytes at ${this.offset}, end ${this.end})`,
+      );
     }
     const at = this.offset;
     this.offset += n;
@@ -65,7 +68,8 @@ export class Decoder {
   /** A u64 expected to fit in a JS number (sizes, counts, epochs); larger values are an error. */
   u64Number(): number {
     const v = this.u64();
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CephError('EOVERFLOW', `decode: u64 ${v} exceeds 2^53`);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new CephError('EOVERFLOW', `decode: u64 ${v} exceeds 2^53`);
     return Number(v);
   }
   /** An i64 expected to fit in a JS number (pool ids, -1 sentinels). */
@@ -103,7 +107,8 @@ export class Decoder {
   list<T>(element: (d: Decoder) => T): T[] {
     const n = this.u32();
     // Each element takes at least one byte; refuse counts the buffer cannot hold.
-    if (n > this.remaining) throw new CephError('EBADMSG', `decode: list count ${n} exceeds remaining ${this.remaining}`);
+    if (n > this.remaining)
+      throw new CephError('EBADMSG', `decode: list count ${n} exceeds remaining ${this.remaining}`);
     const out = new Array<T>(n);
     for (let i = 0; i < n; i++) out[i] = element(this);
     return out;
@@ -112,7 +117,8 @@ export class Decoder {
   /** A u32 count followed by key/value pairs (`std::map`). */
   map<K, V>(key: (d: Decoder) => K, value: (d: Decoder) => V): Map<K, V> {
     const n = this.u32();
-    if (n > this.remaining) throw new CephError('EBADMSG', `decode: map count ${n} exceeds remaining ${this.remaining}`);
+    if (n > this.remaining)
+      throw new CephError('EBADMSG', `decode: map count ${n} exceeds remaining ${this.remaining}`);
     const out = new Map<K, V>();
     for (let i = 0; i < n; i++) {
       const k = key(this);
@@ -136,7 +142,10 @@ export class Decoder {
     const structV = this.u8();
     const compat = this.u8();
     if (compat > maxCompat) {
-      throw new CephError('EINVAL', `decode ${what}: struct_compat ${compat} (v${structV}) is newer than supported ${maxCompat}`);
+      throw new CephError(
+        'EINVAL',
+        `decode ${what}: struct_compat ${compat} (v${structV}) is newer than supported ${maxCompat}`,
+      );
     }
     const len = this.u32();
     const start = this.need(len, `${what} body`);

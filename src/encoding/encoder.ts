@@ -108,7 +108,11 @@ export class Encoder {
   }
 
   /** u32 count + key/value pairs, in the map's iteration order (callers sort where Ceph's std::map would). */
-  map<K, V>(entries: Iterable<[K, V]> & { size: number }, key: (e: Encoder, k: K) => void, value: (e: Encoder, v: V) => void): this {
+  map<K, V>(
+    entries: Iterable<[K, V]> & { size: number },
+    key: (e: Encoder, k: K) => void,
+    value: (e: Encoder, v: V) => void,
+  ): this {
     this.u32(entries.size);
     for (const [k, v] of entries) {
       key(this, k);

@@ -122,7 +122,8 @@ function ipv6ToBytes(ip: string, out: Buffer, at: number): void {
   const [head, tail] = ip.split('::') as [string, string | undefined];
   const h = head ? head.split(':') : [];
   const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const groups =
+    tail === undefined ? h : [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
   if (groups.length !== 8) throw new CephError('EINVAL', `invalid IPv6 address '${ip}'`);
   groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), at + i * 2));
 }
@@ -166,8 +167,10 @@ function decodeLegacyAddrBody(d: Decoder): EntityAddr {
   const ss = d.bytes(128);
   const family = ss.readUInt16BE(0);
   const port = ss.readUInt16BE(2);
-  if (family === AF_INET) return { type: AddrType.LEGACY, nonce, family, ip: [...ss.subarray(4, 8)].join('.'), port };
-  if (family === AF_INET6) return { type: AddrType.LEGACY, nonce, family, ip: bytesToIpv6(ss.subarray(8, 24)), port };
+  if (family === AF_INET)
+    return { type: AddrType.LEGACY, nonce, family, ip: [...ss.subarray(4, 8)].join('.'), port };
+  if (family === AF_INET6)
+    return { type: AddrType.LEGACY, nonce, family, ip: bytesToIpv6(ss.subarray(8, 24)), port };
   return { type: AddrType.NONE, nonce, family: 0, ip: '', port: 0 };
 }
 
@@ -188,15 +191,24 @@ export function decodeEntityAddr(d: Decoder): EntityAddr {
     const family = len >= 2 ? sa.readUInt16LE(0) : -1;
     if (family === 0 && len <= 28) return { type, nonce, family: 0, ip: '', port: 0 };
     const port = len >= 4 ? sa.readUInt16BE(2) : 0;
-    if (family === AF_INET && len >= 8) return { type, nonce, family, ip: [...sa.subarray(4, 8)].join('.'), port };
-    if (family === AF_INET6 && len >= 24) return { type, nonce, family, ip: bytesToIpv6(sa.subarray(8, 24)), port };
+    if (family === AF_INET && len >= 8)
+      return { type, nonce, family, ip: [...sa.subarray(4, 8)].join('.'), port };
+    if (family === AF_INET6 && len >= 24)
+      return { type, nonce, family, ip: bytesToIpv6(sa.subarray(8, 24)), port };
     throw new CephError('EBADMSG', `entity_addr_t: unsupported family ${family} (len ${len})`);
   });
 }
 
 /** Ceph's text form: `v2:127.0.0.1:3300/0`, `v1:[::1]:6789/123`, `-` for blank. */
 export function formatEntityAddr(a: EntityAddr): string {
-  const prefix = a.type === AddrType.LEGACY ? 'v1:' : a.type === AddrType.MSGR2 ? 'v2:' : a.type === AddrType.ANY ? 'any:' : '';
+  const prefix =
+    a.type === AddrType.LEGACY
+      ? 'v1:'
+      : a.type === AddrType.MSGR2
+        ? 'v2:'
+        : a.type === AddrType.ANY
+          ? 'any:'
+          : '';
   if (a.family === 0) return `${prefix}-/${a.nonce}`;
   const ip = a.family === AF_INET6 ? `[${a.ip}]` : a.ip;
   return `${prefix}${ip}:${a.port}/${a.nonce}`;
@@ -207,7 +219,11 @@ export function formatEntityAddr(a: EntityAddr): string {
  * bracketed IPv6, optional `:port`, optional `/nonce`. `defaultType` applies when no
  * prefix is given; `defaultPort` when no port is given.
  */
-export function parseEntityAddr(text: string, defaultType: number = AddrType.ANY, defaultPort = 0): EntityAddr {
+export function parseEntityAddr(
+  text: string,
+  defaultType: number = AddrType.ANY,
+  defaultPort = 0,
+): EntityAddr {
   let s = text.trim();
   let type = defaultType;
   if (s.startsWith('v1:')) {
