@@ -277,8 +277,9 @@ export class AdminSocket {
     if (!validateArgs(hook.args, cmd)) return failure('invalid command json');
     const f = new Formatter(format);
     try {
-      const result = await hook.handler({ prefix, cmd, format, f });
-      const out = result ? Buffer.from(result.out) : Buffer.from(f.flush());
+      const result: unknown = await hook.handler({ prefix, cmd, format, f });
+      const raw = isRawResult(result) ? result.out : undefined;
+      const out = raw !== undefined ? Buffer.from(raw) : Buffer.from(f.flush());
       this.logger?.debug(5, `AdminSocket: request '${prefix}' returned ${out.length} bytes`);
       return { r: 0, err: '', out };
     } catch (err) {
@@ -426,6 +427,12 @@ export class AdminSocket {
       });
     });
   }
+}
+
+function isRawResult(result: unknown): result is { out: string | Buffer } {
+  if (typeof result !== 'object' || result === null || !('out' in result)) return false;
+  const out = (result as { out: unknown }).out;
+  return typeof out === 'string' || Buffer.isBuffer(out);
 }
 
 /** An EINVAL outcome, the only error the socket layer itself produces. */
