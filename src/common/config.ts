@@ -102,11 +102,13 @@ export class Config {
   readonly entityType: string;
   /** Entity id: admin, 3, a… */
   readonly entityId: string;
-  cluster: string;
+  private clusterName: string;
   /** --no-mon-config was given. */
   noMonConfig = false;
 
   private readonly values = new Map<string, Map<number, OptionValue>>();
+  /** Expanded effective values by option name; any change clears it (expansions depend on other options). */
+  private readonly cache = new Map<string, OptionValue>();
   private readonly changed = new Set<string>();
   private readonly observers = new Set<ObserverEntry>();
   private readonly subsysLevels = new Map<string, { log: number; gather: number }>();
@@ -124,7 +126,7 @@ export class Config {
     const [type, id] = splitEntityName(init.name ?? 'client.admin');
     this.entityType = type;
     this.entityId = id;
-    this.cluster = init.cluster ?? 'ceph';
+    this.clusterName = init.cluster ?? 'ceph';
     this.hostname = init.hostname ?? osHostname();
     this.pid = init.pid ?? process.pid;
     this.home = 'home' in init ? init.home : process.env.HOME;
@@ -151,6 +153,16 @@ export class Config {
     this.changed.clear();
   }
 
+  /** The cluster name ($cluster). */
+  get cluster(): string {
+    return this.clusterName;
+  }
+
+  set cluster(name: string) {
+    this.clusterName = name;
+    this.cache.clear();
+  }
+
   /** TYPE.ID, e.g. client.admin. */
   get name(): string {
     return `${this.entityType}.${this.entityId}`;
@@ -161,9 +173,13 @@ export class Config {
     return [this.name, this.entityType, 'global'];
   }
 
-  /** The typed, metavariable-expanded value of a Pacific option. */
+  /** The typed, metavariable-expanded value of a Pacific option (cached; treat objects as read-only). */
   get<K extends OptionName>(name: K): PacificOptionTypes[K] {
-    return this.getValue(name) as PacificOptionTypes[K];
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit as PacificOptionTypes[K];
+    const value = this.expandedValue(this.requireOption(name), []);
+    this.cache.set(name, value);
+    return value as PacificOptionTypes[K];
   }
 
   /** The expanded value of any option (including ones other layers defined); ENOENT if unknown. */
@@ -219,6 +235,7 @@ export class Config {
       throw new CephError('ENOENT', `'${name}' has no value at level ${level}`);
     const matters = level >= Math.max(...levels.keys());
     levels.delete(level);
+    this.cache.clear();
     if (!matters) return 'no_effect';
     this.refresh(opt);
     return 'have_effect';
@@ -352,6 +369,7 @@ export class Config {
     const previous = levels.get(level);
     if (levels.has(level) && optionValuesEqual(opt.type, previous!, value)) return 'no_change';
     levels.set(level, value);
+    this.cache.clear();
     if (Math.max(...levels.keys()) > level) return 'no_effect';
     this.refresh(opt);
     return 'have_effect';

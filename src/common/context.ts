@@ -84,6 +84,8 @@ export class CephContext {
   }
 
   private async start(): Promise<void> {
+    // deliver anything set before start, then freeze the startup-only options
+    this.config.applyChanges();
     this.config.markStarted();
     const path = this.config.get('admin_socket');
     if (path === '') return;
