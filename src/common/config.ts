@@ -519,6 +519,7 @@ export function dumpOptionSchema(f: Formatter, opt: OptionSpec): void {
     ['max', opt.max],
   ] as const) {
     if (bound === undefined) f.dumpString(key, '');
+    else if (typeof bound === 'bigint') f.dumpInt(key, bound);
     else dumpTypedValue(f, key, opt.type, bound);
   }
   f.dumpBool('can_update_at_runtime', canUpdateAtRuntime(opt));

@@ -66,7 +66,9 @@ function main(): void {
     process.stderr.write('usage: generate-pacific-options HELP.json SUBSYS.txt\n');
     process.exit(2);
   }
-  const options = (JSON.parse(readFileSync(helpPath, 'utf8')) as { options: HelpOption[] }).options;
+  // integers beyond 2^53 (a uint option with min -10 prints as 18446744073709551606) must keep every digit
+  const text = readFileSync(helpPath, 'utf8').replace(/:(-?\d{16,})([,}])/g, ':"$1"$2');
+  const options = (JSON.parse(text) as { options: HelpOption[] }).options;
   const subsystems = readFileSync(subsysPath, 'utf8')
     .split('\n')
     .map((line) => /^\s*(-?\d+)\/\s*(-?\d+) (\S+)$/.exec(line))

@@ -105,8 +105,9 @@ export interface OptionSpec {
   seeAlso: readonly string[];
   /** Permitted values of a `str` option; empty means any. */
   enumValues: readonly string[];
-  min?: number;
-  max?: number;
+  /** Bounds; a bigint when the schema's bound is beyond 2^53 (Ceph has one: a uint with min -10). */
+  min?: number | bigint;
+  max?: number | bigint;
   /** OptionFlag bits. */
   flags: number;
   validator?: OptionValidator;

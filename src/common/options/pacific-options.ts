@@ -1201,7 +1201,7 @@ rgw_nfs_run_lc_threads	bool	advanced		false					rgw			run lifecycle threads in l
 rgw_nfs_run_quota_threads	bool	advanced		false					rgw			run quota threads in librgw (default off)	
 rgw_nfs_run_sync_thread	bool	advanced		false					rgw			run sync thread in librgw (default off)	
 rgw_rados_pool_autoscale_bias	float	advanced		4		0.01	100000		rgw			pg_autoscale_bias value for RGW metadata (omap-heavy) pools	
-rgw_rados_pool_recovery_priority	uint	advanced		5		18446744073709552000	10		rgw			recovery_priority value for RGW metadata (omap-heavy) pools	
+rgw_rados_pool_recovery_priority	uint	advanced		5		18446744073709551606	10		rgw			recovery_priority value for RGW metadata (omap-heavy) pools	
 rgw_zone	str	advanced							rgw		rgw_zonegroup,rgw_realm	Zone name	
 rgw_zone_root_pool	str	advanced		.rgw.root					rgw		rgw_zonegroup_root_pool,rgw_realm_root_pool,rgw_period_root_pool	Zone root pool name	The zone root pool, is the pool where the RGW zone configuration located.
 rgw_default_zone_info_oid	str	advanced		default.zone					rgw			Default zone info object id	Name of the RADOS object that holds the default zone information.

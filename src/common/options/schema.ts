@@ -86,9 +86,15 @@ function parseTableLine(line: string): OptionSpec {
     flags: optionFlagsFromNames(list(flags!)),
   };
   if (daemonDef !== '') spec.daemonDefault = parseTypedValue(type, daemonDef!);
-  if (min !== '') spec.min = Number(min);
-  if (max !== '') spec.max = Number(max);
+  if (min !== '') spec.min = parseBound(min!);
+  if (max !== '') spec.max = parseBound(max!);
   return spec;
+}
+
+/** A numeric bound, exact even past 2^53. */
+function parseBound(text: string): number | bigint {
+  const n = Number(text);
+  return /^-?\d+$/.test(text) && !Number.isSafeInteger(n) ? BigInt(text) : n;
 }
 
 /** Validator of `debug_<subsys>`: "N" or "N/M" with 0 ≤ N, M ≤ 99; "N" normalizes to "N/N". */

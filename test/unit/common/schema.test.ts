@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCommonArgs } from '../../../src/common/argparse.js';
 import { Config } from '../../../src/common/config.js';
 import { Formatter } from '../../../src/common/formatter.js';
 import { OptionSchema } from '../../../src/common/options/schema.js';
@@ -92,4 +95,36 @@ test('schema: define() → adds a tsceph option; redefining a Pacific name is an
   assert.throws(() => schema.define({ ...schema.get('tsceph_demo')! }), /already defined/);
   assert.throws(() => schema.define({ ...schema.get('rbd_cache')! }), /already defined/);
   assert.equal(OptionSchema.pacific().has('tsceph_demo'), false);
+});
+
+test('schema: config show of a real `rbd watch` process → reproduced byte for byte from its ceph.conf and argv', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsceph-show-'));
+  try {
+    const conf = join(dir, 'ceph.conf');
+    copyFileSync(new URL('../../../../test/unit/common/fixtures/rbd-watch-ceph.conf', import.meta.url), conf);
+    const { config } = parseCommonArgs(
+      ['-c', conf, '--debug-monc', '0/3', 'watch', 'rbd/img'],
+      { HOME: '/root' },
+      { environment: 'utility', pid: 31527, hostname: 'vm' },
+    );
+    // what the rbd tool does for itself at startup
+    config.set('rbd_cache_writethrough_until_flush', 'false');
+    const f = new Formatter('json');
+    f.object('config_show', () => config.show(f));
+    const real = readFileSync(
+      new URL('../../../../test/unit/common/fixtures/rbd-watch-config-show.json', import.meta.url),
+      'utf8',
+    );
+    assert.equal(f.flush(), real);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('schema: a bound beyond 2^53 → printed with every digit (rgw_rados_pool_recovery_priority min is -10 as a uint)', () => {
+  const f = new Formatter('json');
+  f.object('config_help', () =>
+    dumpOptionSchema(f, OptionSchema.pacific().get('rgw_rados_pool_recovery_priority')!),
+  );
+  assert.match(f.flush(), /"min":18446744073709551606,"max":10,/);
 });
