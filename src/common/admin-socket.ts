@@ -15,10 +15,15 @@
  * user's words against the signatures, so every command is registered with a
  * Ceph command descriptor ("config set name=var,type=CephString name=val,type=CephString,n=N").
  *
- * Lifecycle: `init(path)` binds (replacing a stale socket file, refusing one a
- * live process answers on), `shutDown()` stops accepting, waits for the command
- * being executed and removes the file. Both are idempotent. Commands execute one
- * at a time in arrival order, like Ceph's single admin-socket thread.
+ * Lifecycle (both steps idempotent):
+ *
+ *   init(path) → BIND ─ok──────────────────────────────→ CHMOD(admin_socket_mode) → SERVING
+ *                  └─EADDRINUSE → PING "0" ─answers→ EEXIST (a live process owns it)
+ *                                          └─silent → UNLINK stale file → BIND
+ *   shutDown() → CLOSE listener → DROP connections still sending → DRAIN running command → UNLINK
+ *
+ * Commands execute one at a time in arrival order, like Ceph's single
+ * admin-socket thread; at most MAX_CONNECTIONS clients wait at once.
  */
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
