@@ -54,7 +54,7 @@ function clientMessenger(): { msgr: Messenger; col: Collector } {
   return { msgr, col };
 }
 
-test('msgr interop: our msgr2.1 client and server against real Ceph Pacific daemons and CLI', async () => {
+test('msgr interop: our msgr2.1 client and server against real Ceph Pacific daemons and CLI', async (t) => {
   const cluster = await startRealCluster({
     name: 'msgr-interop',
     basePort: 46100,
