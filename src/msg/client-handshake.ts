@@ -7,7 +7,6 @@ import {
   AuthDone,
   AuthMore,
   AuthRequest,
-  AuthSignature,
   ClientIdent,
   Hello,
   IDENT_FLAG_LOSSY,
@@ -22,8 +21,8 @@ import {
   HandshakeLimit,
   checkPeerBanner,
   expectFrame,
-  preAuthSignature,
   sendControl,
+  exchangeAuthSignatures,
 } from './handshake-common.js';
 import { dout } from './logger.js';
 import type { Session } from './session.js';
@@ -95,17 +94,7 @@ export async function runClientHandshake(con: Connection, s: Session): Promise<v
   const sessionKey = await authenticate(con, s, alive);
 
   con.setState(ProtocolState.AUTH_CONNECTING_SIGN);
-  sendControl(s, FrameTag.AUTH_SIGNATURE, AuthSignature.encode(preAuthSignature(sessionKey, s.preAuth.rx)));
-  s.endPreAuth();
-  s.preAuth.rx.length = 0;
-  const sig = AuthSignature.decode(
-    (await expectFrame(s, 'AUTH_CONNECTING_SIGN', FrameTag.AUTH_SIGNATURE)).payload,
-  );
-  alive();
-  if (!sig.equals(preAuthSignature(sessionKey, s.preAuth.tx))) {
-    throw new CephError('EACCES', 'msgr2: pre-auth signature mismatch');
-  }
-  s.preAuth.tx.length = 0;
+  await exchangeAuthSignatures(s, sessionKey, 'AUTH_CONNECTING_SIGN', alive);
 
   await establishSession(con, s, alive);
 }

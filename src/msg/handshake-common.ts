@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { CephError } from '../common/errors.js';
-import { AUTH_SIGNATURE_SIZE } from './control-frames.js';
+import { AUTH_SIGNATURE_SIZE, AuthSignature } from './control-frames.js';
 import {
   MSGR2_REQUIRED_FEATURES,
   MSGR2_SUPPORTED_FEATURES,
   Msgr2Feature,
+  FrameTag,
   assembleControlFrame,
   frameTagName,
 } from './frames.js';
@@ -78,4 +79,26 @@ export async function expectFrame(
     );
   }
   return { frame, payload: segmentBuffer(frame, 0) };
+}
+
+/**
+ * The AUTH_SIGNATURE exchange that ends the pre-auth phase, the same on both
+ * sides: send the HMAC of every byte we received, then check that the peer's
+ * frame is the HMAC of every byte we sent (all zeros without a session key).
+ */
+export async function exchangeAuthSignatures(
+  s: Session,
+  sessionKey: Buffer | undefined,
+  stateName: string,
+  alive: () => void,
+): Promise<void> {
+  sendControl(s, FrameTag.AUTH_SIGNATURE, AuthSignature.encode(preAuthSignature(sessionKey, s.preAuth.rx)));
+  s.endPreAuth();
+  s.preAuth.rx.length = 0;
+  const sig = AuthSignature.decode((await expectFrame(s, stateName, FrameTag.AUTH_SIGNATURE)).payload);
+  alive();
+  if (!sig.equals(preAuthSignature(sessionKey, s.preAuth.tx))) {
+    throw new CephError('EACCES', 'msgr2: pre-auth signature mismatch');
+  }
+  s.preAuth.tx.length = 0;
 }

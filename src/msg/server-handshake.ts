@@ -13,7 +13,6 @@ import {
   AuthDone,
   AuthMore,
   AuthRequest,
-  AuthSignature,
   ClientIdent,
   Hello,
   IDENT_FLAG_LOSSY,
@@ -31,8 +30,8 @@ import {
   HandshakeLimit,
   checkPeerBanner,
   expectFrame,
-  preAuthSignature,
   sendControl,
+  exchangeAuthSignatures,
 } from './handshake-common.js';
 import { dout } from './logger.js';
 import { copyPolicy } from './policy.js';
@@ -98,17 +97,7 @@ export async function runServerHandshake(con: Connection, s: Session): Promise<v
   const sessionKey = await authenticate(con, s, alive);
 
   con.setState(ProtocolState.AUTH_ACCEPTING_SIGN);
-  sendControl(s, FrameTag.AUTH_SIGNATURE, AuthSignature.encode(preAuthSignature(sessionKey, s.preAuth.rx)));
-  s.endPreAuth();
-  s.preAuth.rx.length = 0;
-  const sig = AuthSignature.decode(
-    (await expectFrame(s, 'AUTH_ACCEPTING_SIGN', FrameTag.AUTH_SIGNATURE)).payload,
-  );
-  alive();
-  if (!sig.equals(preAuthSignature(sessionKey, s.preAuth.tx))) {
-    throw new CephError('EACCES', 'msgr2: pre-auth signature mismatch');
-  }
-  s.preAuth.tx.length = 0;
+  await exchangeAuthSignatures(s, sessionKey, 'AUTH_ACCEPTING_SIGN', alive);
 
   con.setState(ProtocolState.SESSION_ACCEPTING);
   for (let round = 0; round < HandshakeLimit.SESSION_ROUNDS; round++) {
