@@ -33,3 +33,22 @@ export {
   type MOSDOpReplyInit,
   type RequestRedirect,
 } from './osd-op-reply.js';
+export { MOSDBackoff, type MOSDBackoffInit } from './osd-backoff.js';
+export { MWatchNotify, type MWatchNotifyInit } from './watch-notify.js';
+export { MPoolOp, MPoolOpReply, type MPoolOpInit, type MPoolOpReplyInit } from './pool-op.js';
+export {
+  decodeObjectStatSum,
+  decodePoolStat,
+  decodeStoreStatfs,
+  emptyObjectStatSum,
+  emptyPoolStat,
+  emptyStoreStatfs,
+  encodeObjectStatSum,
+  encodePoolStat,
+  encodeStoreStatfs,
+  type ObjectStatSum,
+  type PoolStat,
+  type StoreStatfs,
+} from './pool-stat.js';
+export { MGetPoolStats, MGetPoolStatsReply } from './get-pool-stats.js';
+export { MStatfs, MStatfsReply, type CephStatfs } from './statfs.js';
