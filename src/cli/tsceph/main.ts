@@ -18,6 +18,8 @@ export async function main(argv: string[]): Promise<number> {
       return demoMain();
     case 'monmaptool':
       return monmaptoolMain(rest);
+    case 'osdmaptool':
+      return (await import('./osdmaptool.js')).osdmaptoolMain(rest);
     case 'crushtool':
       return (await import('./crushtool.js')).crushtoolMain(rest);
     case '-h':
