@@ -311,7 +311,7 @@ export const OsdFlag = {
   IGNORE_REDIRECT: 0x2000000,
   /** Return per-op rval and out data for writes too. */
   RETURNVEC: 0x4000000,
-  /** The client understands the pool EIO flag. */
+  /** The client understands the pool EIO flag (Quincy on: Pacific clients never set it, Pacific OSDs ignore it). */
   SUPPORTSPOOLEIO: 0x8000000,
 } as const;
 export type OsdFlag = (typeof OsdFlag)[keyof typeof OsdFlag];
