@@ -76,7 +76,8 @@ export class IoCtx {
     for (let i = 1; i < snaps.length; i++) {
       if (snaps[i]! >= snaps[i - 1]!) throw new CephError('EINVAL', 'snap context snaps must be descending');
     }
-    if (snaps.length > 0 && seq < snaps[0]!) throw new CephError('EINVAL', 'snap context seq below newest snap');
+    if (snaps.length > 0 && seq < snaps[0]!)
+      throw new CephError('EINVAL', 'snap context seq below newest snap');
     this.snapContext = { seq, snaps: [...snaps] };
   }
 

@@ -71,9 +71,10 @@ export async function* listObjects(
     );
     const reply = await objecter.submit({
       oid: '',
-      oloc: { pool: poolId, key: '', nspace, hash: -1 },
+      // A PG op names no object: the locator carries the PG's seed as its hash, as Ceph's client sends it.
+      oloc: { pool: poolId, key: '', nspace, hash: pgSeed },
       ops: [op],
-      flags: OsdFlag.READ | OsdFlag.PGOP | OsdFlag.IGNORE_OVERLAY,
+      flags: OsdFlag.READ | OsdFlag.IGNORE_OVERLAY,
       pgid: { pool: poolId, seed: pgSeed },
     });
     // 1 means "end of this PG" from newer OSDs; the handle says where to continue either way.

@@ -95,6 +95,21 @@ abstract class ObjectOperation {
     return op;
   }
 
+  /** Add an op whose output fills `slot` (rval always; value only when the op succeeded). */
+  protected addWithResult<T>(op: OSDOp, slot: OpResult<T>, decode: (op: OSDOp) => T): OpResult<T> {
+    this.add(op, (reply) => {
+      slot.rval = reply.rval;
+      if (reply.rval < 0) return;
+      try {
+        slot.value = decode(reply);
+      } catch (err) {
+        if (err instanceof CephError) slot.rval = err.errno;
+        throw err;
+      }
+    });
+    return slot;
+  }
+
   /** Mark the last op FAILOK: its failure does not stop or fail the operation. */
   failOk(): this {
     const last = this.ops[this.ops.length - 1];
@@ -130,11 +145,7 @@ abstract class ObjectOperation {
 
   /** Call an object-class method; the slot receives its output. */
   exec(cls: string, method: string, input: Buffer = Buffer.alloc(0)): OpResult<Buffer> {
-    const slot = new OpResult<Buffer>();
-    this.add(OSDOp.call(cls, method, input), (op) => {
-      slot.value = op.outdata;
-    });
-    return slot;
+    return this.addWithResult(OSDOp.call(cls, method, input), new OpResult(), (op) => op.outdata);
   }
 
   /** Copy rvals and decode outputs once the OSD replied. */
@@ -143,13 +154,13 @@ abstract class ObjectOperation {
       const op = ops[i];
       if (!op) continue;
       const out = this.outputs[i];
-      if (out && op.rval >= 0) {
-        try {
-          out(op);
-        } catch (err) {
-          if (err instanceof CephError) op.rval = err.errno;
-          else throw err;
-        }
+      if (!out) continue;
+      try {
+        out(op);
+      } catch (err) {
+        // Output the OSD sent but we cannot parse: the op failed as far as the caller is concerned.
+        if (err instanceof CephError) op.rval = err.errno;
+        else throw err;
       }
     }
   }
@@ -159,63 +170,47 @@ abstract class ObjectOperation {
 export class ObjectReadOperation extends ObjectOperation {
   /** Read `length` bytes at `offset` (0 length: to the end of the object). */
   read(offset: number, length: number): OpResult<Buffer> {
-    const slot = new OpResult<Buffer>();
-    this.add(OSDOp.extent(OsdOp.READ, offset, length), (op) => {
-      slot.value = op.outdata;
-    });
-    return slot;
+    return this.addWithResult(OSDOp.extent(OsdOp.READ, offset, length), new OpResult(), (op) => op.outdata);
   }
 
   sparseRead(offset: number, length: number): OpResult<SparseReadResult> {
-    const slot = new OpResult<SparseReadResult>();
-    this.add(OSDOp.extent(OsdOp.SPARSE_READ, offset, length), (op) => {
+    return this.addWithResult(OSDOp.extent(OsdOp.SPARSE_READ, offset, length), new OpResult(), (op) => {
       const d = new Decoder(op.outdata);
       const map = d.map(
         (x) => x.u64Number(),
         (x) => x.u64Number(),
       );
       const data = d.buffer();
-      slot.value = { extents: [...map].map(([offset, length]) => ({ offset, length })), data };
+      return { extents: [...map].map(([offset, length]) => ({ offset, length })), data };
     });
-    return slot;
   }
 
   stat(): OpResult<ObjectStat> {
-    const slot = new OpResult<ObjectStat>();
-    this.add(OSDOp.simple(OsdOp.STAT), (op) => {
+    return this.addWithResult(OSDOp.simple(OsdOp.STAT), new OpResult(), (op) => {
       const d = new Decoder(op.outdata);
-      slot.value = { size: d.u64Number(), mtime: decodeUTime(d) };
+      return { size: d.u64Number(), mtime: decodeUTime(d) };
     });
-    return slot;
   }
 
   getXattr(name: string): OpResult<Buffer> {
-    const slot = new OpResult<Buffer>();
-    this.add(OSDOp.xattr(OsdOp.GETXATTR, name), (op) => {
-      slot.value = op.outdata;
-    });
-    return slot;
+    return this.addWithResult(OSDOp.xattr(OsdOp.GETXATTR, name), new OpResult(), (op) => op.outdata);
   }
 
   getXattrs(): OpResult<Map<string, Buffer>> {
-    const slot = new OpResult<Map<string, Buffer>>();
-    this.add(OSDOp.simple(OsdOp.GETXATTRS), (op) => {
-      slot.value = decodeStringBufferMap(new Decoder(op.outdata));
-    });
-    return slot;
+    return this.addWithResult(OSDOp.simple(OsdOp.GETXATTRS), new OpResult(), (op) =>
+      decodeStringBufferMap(new Decoder(op.outdata)),
+    );
   }
 
   /** Up to `max` omap keys after `startAfter`; `more` says whether the listing was cut short. */
   omapGetKeys(startAfter: string, max: number): OpResult<{ keys: string[]; more: boolean }> {
-    const slot = new OpResult<{ keys: string[]; more: boolean }>();
     const indata = encode((e) => e.string(startAfter).u64(max));
-    this.add(OSDOp.simple(OsdOp.OMAPGETKEYS, { indata }), (op) => {
+    return this.addWithResult(dataOp(OsdOp.OMAPGETKEYS, indata), new OpResult(), (op) => {
       const d = new Decoder(op.outdata);
       const keys = d.list((x) => x.string());
       const more = d.remaining > 0 ? d.bool() : false;
-      slot.value = { keys, more };
+      return { keys, more };
     });
-    return slot;
   }
 
   omapGetVals(
@@ -223,49 +218,37 @@ export class ObjectReadOperation extends ObjectOperation {
     filterPrefix: string,
     max: number,
   ): OpResult<{ vals: Map<string, Buffer>; more: boolean }> {
-    const slot = new OpResult<{ vals: Map<string, Buffer>; more: boolean }>();
     const indata = encode((e) => e.string(startAfter).u64(max).string(filterPrefix));
-    this.add(OSDOp.simple(OsdOp.OMAPGETVALS, { indata }), (op) => {
+    return this.addWithResult(dataOp(OsdOp.OMAPGETVALS, indata), new OpResult(), (op) => {
       const d = new Decoder(op.outdata);
       const vals = decodeStringBufferMap(d);
       const more = d.remaining > 0 ? d.bool() : false;
-      slot.value = { vals, more };
+      return { vals, more };
     });
-    return slot;
   }
 
   omapGetValsByKeys(keys: Iterable<string>): OpResult<Map<string, Buffer>> {
-    const slot = new OpResult<Map<string, Buffer>>();
     const indata = encode((e) => encodeStringSet(e, keys));
-    this.add(OSDOp.simple(OsdOp.OMAPGETVALSBYKEYS, { indata }), (op) => {
-      slot.value = decodeStringBufferMap(new Decoder(op.outdata));
-    });
-    return slot;
+    return this.addWithResult(dataOp(OsdOp.OMAPGETVALSBYKEYS, indata), new OpResult(), (op) =>
+      decodeStringBufferMap(new Decoder(op.outdata)),
+    );
   }
 
   omapGetHeader(): OpResult<Buffer> {
-    const slot = new OpResult<Buffer>();
-    this.add(OSDOp.simple(OsdOp.OMAPGETHEADER), (op) => {
-      slot.value = op.outdata;
-    });
-    return slot;
+    return this.addWithResult(OSDOp.simple(OsdOp.OMAPGETHEADER), new OpResult(), (op) => op.outdata);
   }
 
   /** The object's clones (send with snap CEPH_SNAPDIR). */
   listSnaps(): OpResult<SnapSet> {
-    const slot = new OpResult<SnapSet>();
-    this.add(OSDOp.simple(OsdOp.LIST_SNAPS), (op) => {
-      slot.value = decodeSnapSet(new Decoder(op.outdata));
-    });
-    return slot;
+    return this.addWithResult(OSDOp.simple(OsdOp.LIST_SNAPS), new OpResult(), (op) =>
+      decodeSnapSet(new Decoder(op.outdata)),
+    );
   }
 
   listWatchers(): OpResult<WatcherInfo[]> {
-    const slot = new OpResult<WatcherInfo[]>();
-    this.add(OSDOp.simple(OsdOp.LIST_WATCHERS), (op) => {
-      slot.value = decodeWatchers(new Decoder(op.outdata));
-    });
-    return slot;
+    return this.addWithResult(OSDOp.simple(OsdOp.LIST_WATCHERS), new OpResult(), (op) =>
+      decodeWatchers(new Decoder(op.outdata)),
+    );
   }
 }
 
@@ -327,13 +310,13 @@ export class ObjectWriteOperation extends ObjectOperation {
 
   omapSet(values: ReadonlyMap<string, Buffer>): this {
     const indata = encode((e) => encodeStringBufferMap(e, values));
-    this.add(OSDOp.simple(OsdOp.OMAPSETVALS, { indata }));
+    this.add(dataOp(OsdOp.OMAPSETVALS, indata));
     return this;
   }
 
   omapRmKeys(keys: Iterable<string>): this {
     const indata = encode((e) => encodeStringSet(e, keys));
-    this.add(OSDOp.simple(OsdOp.OMAPRMKEYS, { indata }));
+    this.add(dataOp(OsdOp.OMAPRMKEYS, indata));
     return this;
   }
 
@@ -343,7 +326,7 @@ export class ObjectWriteOperation extends ObjectOperation {
   }
 
   omapSetHeader(header: Buffer): this {
-    this.add(OSDOp.simple(OsdOp.OMAPSETHEADER, { indata: header }));
+    this.add(dataOp(OsdOp.OMAPSETHEADER, header));
     return this;
   }
 
@@ -357,6 +340,11 @@ export class ObjectWriteOperation extends ObjectOperation {
     this.add(OSDOp.allocHintOp(expectedObjectSize, expectedWriteSize, flags));
     return this;
   }
+}
+
+/** Objecter's `add_data`: an op whose input length is also recorded in the extent (the omap ops). */
+function dataOp(op: number, indata: Buffer): OSDOp {
+  return OSDOp.extent(op, 0, indata.length, { indata });
 }
 
 /** `std::map<std::string, bufferlist>` with keys sorted as the OSD keeps them (byte order). */

@@ -132,7 +132,9 @@ export class Rados {
   async poolList(): Promise<{ id: number; name: string }[]> {
     await this.objecter.waitForLatestMap();
     const map = this.objecter.osdmap;
-    return [...map.pools.keys()].sort((a, b) => a - b).map((id) => ({ id, name: map.poolNames.get(id) ?? '' }));
+    return [...map.pools.keys()]
+      .sort((a, b) => a - b)
+      .map((id) => ({ id, name: map.poolNames.get(id) ?? '' }));
   }
 
   /** The pool's id; ENOENT when there is none by that name (after checking for a newer map). */

@@ -26,7 +26,6 @@ import { CephError, errnoName } from '../../common/errors.js';
 import type { Config } from '../../common/config.js';
 import { formatLogStamp, logger } from '../../common/log.js';
 import type { Formatter } from '../../common/formatter.js';
-import { CEPH_FEATURES_ALL } from '../../encoding/features.js';
 import {
   CEPH_NOSNAP,
   type HObject,
@@ -43,7 +42,6 @@ import type { Message } from '../../msg/message.js';
 import type { Messenger } from '../../msg/messenger.js';
 import { Throttle } from '../../msg/throttle.js';
 import { MOSDMap } from '../../msg/messages/mon-osd-map.js';
-import { MOSDOp } from '../../msg/messages/osd-op-message.js';
 import { MOSDOpReply } from '../../msg/messages/osd-op-reply.js';
 import { MOSDBackoff } from '../../msg/messages/osd-backoff.js';
 import { MWatchNotify } from '../../msg/messages/watch-notify.js';
@@ -64,6 +62,7 @@ import { OSDMap, decodeOSDMapIncremental, OsdMapFlag } from '../../osdmap/index.
 import { LingerOp, type NotifyCompletion, type WatchHandler } from './linger-op.js';
 import { calcTarget, newOpTarget, TargetChange, type OpTarget } from './op-target.js';
 import type { ObjecterOp, OpReply, SnapContext } from './objecter-op.js';
+import { prepareOsdOp } from './prepare-op.js';
 import { OsdSession, type Backoff } from './osd-session.js';
 
 const log = logger('objecter', 'client.objecter ');
@@ -284,33 +283,19 @@ export class Objecter implements Dispatcher {
     if (!s?.con || !t.actualPgid || !t.pgid) return;
     const hobj = targetHObject(t);
     if (s.backoffFor(t.actualPgid, hobj)) {
-      log.debug(10, () => `tid ${op.tid} held by a backoff on ${t.actualPgid!.pgid.pool}.${t.actualPgid!.pgid.seed}`);
+      log.debug(
+        10,
+        () => `tid ${op.tid} held by a backoff on ${t.actualPgid!.pgid.pool}.${t.actualPgid!.pgid.seed}`,
+      );
       return;
     }
-    let flags = t.flags | OsdFlag.KNOWN_REDIR | OsdFlag.SUPPORTSPOOLEIO | OsdFlag.ONDISK;
-    if (op.attempts > 0) flags |= OsdFlag.RETRY;
-    const m = new MOSDOp({
-      tid: op.tid,
-      pgid: t.actualPgid,
-      hash: t.pgid.seed,
-      osdmapEpoch: this.osdmap.epoch,
-      flags,
-      mtime: op.mtime,
-      oloc: t.targetOloc,
-      oid: t.targetOid,
-      ops: op.ops,
-      snapid: op.snapId,
-      snapSeq: op.snapc.seq,
-      snaps: op.snapc.snaps,
-      retryAttempt: op.attempts,
-      features: CEPH_FEATURES_ALL,
-      priority: op.priority,
-    });
+    const m = prepareOsdOp(op, this.osdmap.epoch);
     op.attempts++;
     op.sentAtMs = this.clock.now();
     log.debug(
       10,
-      () => `_send_op tid ${op.tid} ${t.targetOid} ${op.ops.map((o) => o.toString()).join(',')} to osd.${s.osd} attempt ${op.attempts}`,
+      () =>
+        `_send_op tid ${op.tid} ${t.targetOid} ${op.ops.map((o) => o.toString()).join(',')} to osd.${s.osd} attempt ${op.attempts}`,
     );
     s.con.sendMessage(m);
   }
@@ -549,7 +534,10 @@ export class Objecter implements Dispatcher {
       return;
     }
     if (m.retryAttempt >= 0 && m.retryAttempt !== op.attempts - 1) {
-      log.debug(7, () => `tid ${m.tid} reply for attempt ${m.retryAttempt}, expecting ${op.attempts - 1}; ignoring`);
+      log.debug(
+        7,
+        () => `tid ${m.tid} reply for attempt ${m.retryAttempt}, expecting ${op.attempts - 1}; ignoring`,
+      );
       return;
     }
     if (m.redirect) {
@@ -780,7 +768,8 @@ export class Objecter implements Dispatcher {
     // A new registration supersedes one still in flight.
     const previous = this.inflight.get(l.registerTid);
     if (previous) this.finishOp(previous, new CephError('ECANCELED', 'linger resent'));
-    const target = { ...l.target, flags: l.target.flags | OsdFlag.READ };
+    // Registrations go out with the linger's own flags (WRITE for a watch, READ for a notify), as Pacific sends them.
+    const target = { ...l.target };
     const op: ObjecterOp = {
       tid: ++this.lastTid,
       target,
@@ -816,7 +805,11 @@ export class Objecter implements Dispatcher {
   private lingerCommitted(l: LingerOp, reply: OpReply, reconnect: boolean): void {
     if (l.canceled) return;
     if (reply.result < 0) {
-      this.lingerFailed(l, new CephError(reply.result, `linger ${l.lingerId} on ${l.target.baseOid}`), reconnect);
+      this.lingerFailed(
+        l,
+        new CephError(reply.result, `linger ${l.lingerId} on ${l.target.baseOid}`),
+        reconnect,
+      );
       return;
     }
     l.watchValidThruMs = this.clock.now();
@@ -839,7 +832,8 @@ export class Objecter implements Dispatcher {
     if (l.canceled) return;
     if (!l.registered || !reconnect) {
       l.onRegistered?.(err);
-      if (!l.isWatch) l.onNotifyComplete?.({ result: (err as CephError).errno ?? -5, payload: Buffer.alloc(0) });
+      if (!l.isWatch)
+        l.onNotifyComplete?.({ result: (err as CephError).errno ?? -5, payload: Buffer.alloc(0) });
       return;
     }
     this.watchError(l, err);
@@ -892,7 +886,12 @@ export class Objecter implements Dispatcher {
       return;
     }
     if (m.opcode === WatchEvent.NOTIFY && l.handler) {
-      l.handler.onNotify({ notifyId: m.notifyId, cookie: m.cookie, notifierGid: m.notifierGid, payload: m.bl });
+      l.handler.onNotify({
+        notifyId: m.notifyId,
+        cookie: m.cookie,
+        notifierGid: m.notifierGid,
+        payload: m.bl,
+      });
     }
   }
 

@@ -22,7 +22,6 @@ import {
 import { NO_SHARD, type ObjectLocator, type PgId, type SpgId } from '../../encoding/osd-types.js';
 import { OsdFlag } from '../../msg/messages/osd-op-codes.js';
 
-
 /** `op_target_t`: the op's base address and what it last mapped to. */
 export interface OpTarget {
   /** `CEPH_OSD_FLAG_*` of the op (READ/WRITE decide pausing and tiering). */
@@ -87,8 +86,7 @@ export function newOpTarget(oid: string, oloc: ObjectLocator, flags: number, bas
     recoveryDeletes: false,
     paused: false,
     lastForceResend: 0,
-    respectsFull:
-      (flags & OsdFlag.WRITE) !== 0 && (flags & (OsdFlag.FULL_TRY | OsdFlag.FULL_FORCE)) === 0,
+    respectsFull: (flags & OsdFlag.WRITE) !== 0 && (flags & (OsdFlag.FULL_TRY | OsdFlag.FULL_FORCE)) === 0,
   };
 }
 

@@ -17,7 +17,8 @@ test('compareHObjects: max last, then pool, reversed hash, nspace, key, name, sn
   // hash 1 reversed is 0x80000000, hash 2 reversed is 0x40000000: 2 sorts first.
   assert.ok(compareHObjects(h({ hash: 2 }), h({ hash: 1 })) < 0);
   assert.ok(compareHObjects(h({ nspace: 'a' }), h({ nspace: 'b' })) < 0);
-  assert.ok(compareHObjects(h({ oid: 'b', key: 'a' }), h({ oid: 'a' })) < 0);
+  // The locator key, when set, sorts before the name: key 'a' < name 'b'.
+  assert.ok(compareHObjects(h({ oid: 'z', key: 'a' }), h({ oid: 'b' })) < 0);
   assert.ok(compareHObjects(h({ oid: 'a', snap: 1n }), h({ oid: 'a', snap: 2n })) < 0);
   assert.equal(compareHObjects(h({ oid: 'x' }), h({ oid: 'x' })), 0);
 });

@@ -11,7 +11,12 @@ test('write operation: ops in order with their inputs', () => {
     .create(true)
     .write(4096, Buffer.from('abc'))
     .setXattr('k', Buffer.from('v'))
-    .omapSet(new Map([['b', Buffer.from('2')], ['a', Buffer.from('1')]]));
+    .omapSet(
+      new Map([
+        ['b', Buffer.from('2')],
+        ['a', Buffer.from('1')],
+      ]),
+    );
   assert.deepEqual(
     w.ops.map((o) => o.op),
     [OsdOp.CREATE, OsdOp.WRITE, OsdOp.SETXATTR, OsdOp.OMAPSETVALS],
@@ -21,7 +26,9 @@ test('write operation: ops in order with their inputs', () => {
   assert.equal(w.ops[1]!.extent.length, 3n);
   assert.equal(w.ops[2]!.indata.toString(), 'kv');
   // map<string,bufferlist> keys sorted: a then b.
-  const expected = encode((e) => e.u32(2).string('a').buffer(Buffer.from('1')).string('b').buffer(Buffer.from('2')));
+  const expected = encode((e) =>
+    e.u32(2).string('a').buffer(Buffer.from('1')).string('b').buffer(Buffer.from('2')),
+  );
   assert.deepEqual(w.ops[3]!.indata, expected);
 });
 
@@ -37,7 +44,10 @@ test('read operation: outputs decoded per op; a failed op reports its errno', ()
   r.complete(ops);
   assert.deepEqual(stat.get(), { size: 12345, mtime: { sec: 7, nsec: 8 } });
   assert.deepEqual(keys.get(), { keys: ['k1', 'k2'], more: true });
-  assert.throws(() => x.get(), (e) => isCephError(e, 'ENODATA'));
+  assert.throws(
+    () => x.get(),
+    (e) => isCephError(e, 'ENODATA'),
+  );
 });
 
 test('notify reply: acks then timeouts round-trip', () => {
