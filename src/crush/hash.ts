@@ -9,51 +9,45 @@ const SEED = 1315423911;
 const X0 = 231232;
 const Y0 = 1232;
 
-// The mix runs on three u32 registers; a closure-free state object keeps it fast.
-let ra = 0;
-let rb = 0;
-let rc = 0;
+// The mix runs on three 32-bit registers kept in a typed array: V8 optimizes
+// this far better than module-level variables, and no call allocates.
+const R = new Int32Array(3);
 
-/** One round of Jenkins' mix over (ra, rb, rc); rc is the running hash. */
+/**
+ * One round of Jenkins' mix over (R[0], R[1], R[2]); R[2] is the running
+ * hash. Values stay int32: each subtraction is exact in a double and the
+ * following XOR wraps it to 32 bits, and >>> shifts see the unsigned value.
+ */
 function mix(): void {
-  let a = ra;
-  let b = rb;
-  let c = rc;
-  a = (a - b - c) >>> 0;
-  a = (a ^ (c >>> 13)) >>> 0;
-  b = (b - c - a) >>> 0;
-  b = (b ^ (a << 8)) >>> 0;
-  c = (c - a - b) >>> 0;
-  c = (c ^ (b >>> 13)) >>> 0;
-  a = (a - b - c) >>> 0;
-  a = (a ^ (c >>> 12)) >>> 0;
-  b = (b - c - a) >>> 0;
-  b = (b ^ (a << 16)) >>> 0;
-  c = (c - a - b) >>> 0;
-  c = (c ^ (b >>> 5)) >>> 0;
-  a = (a - b - c) >>> 0;
-  a = (a ^ (c >>> 3)) >>> 0;
-  b = (b - c - a) >>> 0;
-  b = (b ^ (a << 10)) >>> 0;
-  c = (c - a - b) >>> 0;
-  c = (c ^ (b >>> 15)) >>> 0;
-  ra = a;
-  rb = b;
-  rc = c;
+  let a = R[0]!;
+  let b = R[1]!;
+  let c = R[2]!;
+  a = (a - b - c) ^ (c >>> 13);
+  b = (b - c - a) ^ (a << 8);
+  c = (c - a - b) ^ (b >>> 13);
+  a = (a - b - c) ^ (c >>> 12);
+  b = (b - c - a) ^ (a << 16);
+  c = (c - a - b) ^ (b >>> 5);
+  a = (a - b - c) ^ (c >>> 3);
+  b = (b - c - a) ^ (a << 10);
+  c = (c - a - b) ^ (b >>> 15);
+  R[0] = a;
+  R[1] = b;
+  R[2] = c;
 }
 
 /** crush_hash32 (one word). */
 export function crushHash32(type: number, a: number): number {
   if (type !== CRUSH_HASH_RJENKINS1) return 0;
   a >>>= 0;
-  ra = a; // b = a
-  rb = X0;
-  rc = (SEED ^ a) >>> 0;
+  R[0] = a; // b = a
+  R[1] = X0;
+  R[2] = (SEED ^ a) >>> 0;
   mix(); // (b, x)
-  ra = Y0;
-  rb = a;
+  R[0] = Y0;
+  R[1] = a;
   mix(); // (y, a)
-  return rc;
+  return R[2]! >>> 0;
 }
 
 /** crush_hash32_2: used by is_out and by pool-salted inputs. */
@@ -61,19 +55,19 @@ export function crushHash32_2(type: number, a: number, b: number): number {
   if (type !== CRUSH_HASH_RJENKINS1) return 0;
   a >>>= 0;
   b >>>= 0;
-  rc = (SEED ^ a ^ b) >>> 0;
-  ra = a;
-  rb = b;
+  R[2] = (SEED ^ a ^ b) >>> 0;
+  R[0] = a;
+  R[1] = b;
   mix(); // (a, b)
-  a = ra;
-  b = rb;
-  ra = X0;
-  rb = a;
+  a = R[0]!;
+  b = R[1]!;
+  R[0] = X0;
+  R[1] = a;
   mix(); // (x, a)
-  ra = b;
-  rb = Y0;
+  R[0] = b;
+  R[1] = Y0;
   mix(); // (b, y)
-  return rc;
+  return R[2]! >>> 0;
 }
 
 /** crush_hash32_3: straw, straw2 and the uniform permutation. */
@@ -82,28 +76,28 @@ export function crushHash32_3(type: number, a: number, b: number, c: number): nu
   a >>>= 0;
   b >>>= 0;
   c >>>= 0;
-  rc = (SEED ^ a ^ b ^ c) >>> 0;
-  ra = a;
-  rb = b;
+  R[2] = (SEED ^ a ^ b ^ c) >>> 0;
+  R[0] = a;
+  R[1] = b;
   mix(); // (a, b)
-  a = ra;
-  b = rb;
-  ra = c;
-  rb = X0;
+  a = R[0]!;
+  b = R[1]!;
+  R[0] = c;
+  R[1] = X0;
   mix(); // (c, x)
-  c = ra;
-  const x = rb;
-  ra = Y0;
-  rb = a;
+  c = R[0]!;
+  const x = R[1]!;
+  R[0] = Y0;
+  R[1] = a;
   mix(); // (y, a)
-  const y = ra;
-  ra = b;
-  rb = x;
+  const y = R[0]!;
+  R[0] = b;
+  R[1] = x;
   mix(); // (b, x)
-  ra = y;
-  rb = c;
+  R[0] = y;
+  R[1] = c;
   mix(); // (y, c)
-  return rc;
+  return R[2]! >>> 0;
 }
 
 /** crush_hash32_4: list and tree buckets. */
@@ -113,33 +107,33 @@ export function crushHash32_4(type: number, a: number, b: number, c: number, d: 
   b >>>= 0;
   c >>>= 0;
   d >>>= 0;
-  rc = (SEED ^ a ^ b ^ c ^ d) >>> 0;
-  ra = a;
-  rb = b;
+  R[2] = (SEED ^ a ^ b ^ c ^ d) >>> 0;
+  R[0] = a;
+  R[1] = b;
   mix(); // (a, b)
-  a = ra;
-  b = rb;
-  ra = c;
-  rb = d;
+  a = R[0]!;
+  b = R[1]!;
+  R[0] = c;
+  R[1] = d;
   mix(); // (c, d)
-  c = ra;
-  d = rb;
-  ra = a;
-  rb = X0;
+  c = R[0]!;
+  d = R[1]!;
+  R[0] = a;
+  R[1] = X0;
   mix(); // (a, x)
-  let x = rb;
-  ra = Y0;
-  rb = b;
+  let x = R[1]!;
+  R[0] = Y0;
+  R[1] = b;
   mix(); // (y, b)
-  const y = ra;
-  ra = c;
-  rb = x;
+  const y = R[0]!;
+  R[0] = c;
+  R[1] = x;
   mix(); // (c, x)
-  x = rb;
-  ra = y;
-  rb = d;
+  x = R[1]!;
+  R[0] = y;
+  R[1] = d;
   mix(); // (y, d)
-  return rc;
+  return R[2]! >>> 0;
 }
 
 /** crush_hash32_5 (not used by the mapper; hash.h has it). */
@@ -150,39 +144,39 @@ export function crushHash32_5(type: number, a: number, b: number, c: number, d: 
   c >>>= 0;
   d >>>= 0;
   e >>>= 0;
-  rc = (SEED ^ a ^ b ^ c ^ d ^ e) >>> 0;
-  ra = a;
-  rb = b;
+  R[2] = (SEED ^ a ^ b ^ c ^ d ^ e) >>> 0;
+  R[0] = a;
+  R[1] = b;
   mix(); // (a, b)
-  a = ra;
-  b = rb;
-  ra = c;
-  rb = d;
+  a = R[0]!;
+  b = R[1]!;
+  R[0] = c;
+  R[1] = d;
   mix(); // (c, d)
-  c = ra;
-  d = rb;
-  ra = e;
-  rb = X0;
+  c = R[0]!;
+  d = R[1]!;
+  R[0] = e;
+  R[1] = X0;
   mix(); // (e, x)
-  e = ra;
-  let x = rb;
-  ra = Y0;
-  rb = a;
+  e = R[0]!;
+  let x = R[1]!;
+  R[0] = Y0;
+  R[1] = a;
   mix(); // (y, a)
-  let y = ra;
-  ra = b;
-  rb = x;
+  let y = R[0]!;
+  R[0] = b;
+  R[1] = x;
   mix(); // (b, x)
-  x = rb;
-  ra = y;
-  rb = c;
+  x = R[1]!;
+  R[0] = y;
+  R[1] = c;
   mix(); // (y, c)
-  y = ra;
-  ra = d;
-  rb = x;
+  y = R[0]!;
+  R[0] = d;
+  R[1] = x;
   mix(); // (d, x)
-  ra = y;
-  rb = e;
+  R[0] = y;
+  R[1] = e;
   mix(); // (y, e)
-  return rc;
+  return R[2]! >>> 0;
 }

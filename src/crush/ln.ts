@@ -42,11 +42,16 @@ function computeLn(xin: number): number {
 
 let table: Float64Array | undefined;
 
-/** crush_ln(u) for u in [0, 0xffff]. */
-export function crushLn(u: number): number {
+/** The whole crush_ln function as a table indexed by u (filled on first use, ~65k entries). */
+export function crushLnTable(): Float64Array {
   if (table === undefined) {
     table = new Float64Array(0x10000);
     for (let i = 0; i < 0x10000; i++) table[i] = computeLn(i);
   }
-  return table[u & 0xffff]!;
+  return table;
+}
+
+/** crush_ln(u) for u in [0, 0xffff]. */
+export function crushLn(u: number): number {
+  return crushLnTable()[u & 0xffff]!;
 }

@@ -11,7 +11,7 @@
  *     EMIT                       -> append the working set to the result
  */
 import { crushHash32_2, crushHash32_3, crushHash32_4 } from './hash.js';
-import { crushLn } from './ln.js';
+import { crushLnTable } from './ln.js';
 import {
   CRUSH_HASH_RJENKINS1,
   CRUSH_ITEM_NONE,
@@ -41,6 +41,8 @@ interface MapperContext {
   weights: readonly number[];
   chooseArgs: CrushChooseArgMap | undefined;
   work: Map<number, PermWork>;
+  /** crush_ln as a table. */
+  ln: Float64Array;
   /** Histogram of tries per successful choice (--show-choose-tries), when profiling. */
   chooseTries: number[] | undefined;
 }
@@ -153,22 +155,27 @@ function bucketStraw2Choose(
   r: number,
   arg: CrushChooseArg | undefined,
   position: number,
+  ln: Float64Array,
 ): number {
   let weights = b.itemWeights;
-  if (arg !== undefined && arg.weightSet.length > 0) {
-    weights = arg.weightSet[Math.min(position, arg.weightSet.length - 1)]!;
+  let ids = b.items;
+  if (arg !== undefined) {
+    const sets = arg.weightSet;
+    if (sets.length > 0) weights = sets[position < sets.length ? position : sets.length - 1]!;
+    if (arg.ids.length > 0) ids = arg.ids;
   }
-  const ids = arg !== undefined && arg.ids.length > 0 ? arg.ids : b.items;
+  const size = b.items.length;
+  const hash = b.hash;
   let high = 0;
   let highDraw = 0;
-  for (let i = 0; i < b.items.length; i++) {
+  for (let i = 0; i < size; i++) {
     // Ceph passes the u32 weight through an int parameter
-    const w = (weights[i] ?? 0) | 0;
+    const w = weights[i]! | 0;
     let draw: number;
     if (w !== 0) {
-      const u = crushHash32_3(b.hash, x, ids[i]!, r) & 0xffff;
+      const u = crushHash32_3(hash, x, ids[i]!, r) & 0xffff;
       // ln <= 0; C's 64-bit division truncates toward zero, and the quotient is exact enough in a double
-      draw = Math.trunc((crushLn(u) - LN_ONE) / w);
+      draw = Math.trunc((ln[u]! - LN_ONE) / w);
     } else {
       draw = -Infinity; // S64_MIN
     }
@@ -191,7 +198,7 @@ function bucketChoose(ctx: MapperContext, b: CrushBucket, x: number, r: number, 
     case CrushBucketAlg.STRAW:
       return bucketStrawChoose(b, x, r);
     case CrushBucketAlg.STRAW2:
-      return bucketStraw2Choose(b, x, r, ctx.chooseArgs?.get(b.id), position);
+      return bucketStraw2Choose(b, x, r, ctx.chooseArgs?.get(b.id), position, ctx.ln);
     default:
       return (b as CrushBucket).items[0]!;
   }
@@ -473,6 +480,7 @@ export function crushDoRuleRaw(
     weights,
     chooseArgs: options.chooseArgs,
     work: new Map(),
+    ln: crushLnTable(),
     chooseTries: options.chooseTries,
   };
   x |= 0;
