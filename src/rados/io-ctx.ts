@@ -9,7 +9,8 @@
 import { CephError } from '../common/errors.js';
 import { encode } from '../encoding/encoder.js';
 import { CEPH_NOSNAP, CEPH_SNAPDIR, type ObjectLocator } from '../encoding/osd-types.js';
-import { OsdFlag } from '../msg/messages/osd-op-codes.js';
+import { OsdFlag, PoolOp } from '../msg/messages/osd-op-codes.js';
+import { utimeToMs, type UTime } from '../encoding/types.js';
 import type { OpReply, SnapContext } from './objecter/objecter-op.js';
 import type { Objecter } from './objecter/objecter.js';
 import type { NotifyCompletion, WatchHandler } from './objecter/linger-op.js';
@@ -30,6 +31,8 @@ export const ALL_NSPACES = '\u0001';
 export interface OperateOptions {
   /** Extra CEPH_OSD_FLAG_* bits. */
   flags?: number;
+  /** The op's mtime (default: now). */
+  mtime?: UTime;
   /** Override rados_osd_op_timeout (ms). */
   timeoutMs?: number;
 }
@@ -97,6 +100,7 @@ export class IoCtx {
       flags: OsdFlag.WRITE | op.flags | (opts.flags ?? 0),
       snapc: this.snapContext,
       timeoutMs: opts.timeoutMs,
+      mtime: opts.mtime,
     });
     return this.finish(oid, op, reply);
   }
@@ -286,6 +290,26 @@ export class IoCtx {
 
   async rollback(oid: string, snapId: bigint): Promise<void> {
     await this.operate(oid, new ObjectWriteOperation().rollback(snapId));
+  }
+
+  /** Allocate a self-managed snap id in this pool (`selfmanaged_snap_create`). */
+  async selfManagedSnapCreate(): Promise<bigint> {
+    const reply = await this.objecter.monOps.poolOp(this.poolId, PoolOp.CREATE_UNMANAGED_SNAP);
+    const id = reply.snapid;
+    if (id === undefined) throw new CephError('EBADMSG', 'pool op reply carries no snap id');
+    return id;
+  }
+
+  /** Release a self-managed snap id; the OSDs trim its clones. */
+  async selfManagedSnapRemove(snapId: bigint): Promise<void> {
+    await this.objecter.monOps.poolOp(this.poolId, PoolOp.DELETE_UNMANAGED_SNAP, { snapid: snapId });
+  }
+
+  /** Pool snapshots (name → id) in the current map. */
+  poolSnaps(): { id: bigint; name: string; stampMs: number }[] {
+    const pool = this.objecter.osdmap.getPool(this.poolId);
+    if (!pool) return [];
+    return [...pool.snaps.values()].map((s) => ({ id: s.snapid, name: s.name, stampMs: utimeToMs(s.stamp) }));
   }
 
   // ------------------------------------------------------------------ watch / notify

@@ -23,6 +23,67 @@ import { parseIpPortVec } from '../mon/monmap-addr.js';
 import { MgrClient } from '../mgr/mgr-client.js';
 import { Objecter } from './objecter/objecter.js';
 import { IoCtx } from './io-ctx.js';
+import { PoolOp } from '../msg/messages/osd-op-codes.js';
+import type { PoolStat } from '../msg/messages/pool-stat.js';
+
+/** librados `pool_stat_t`, as `Rados::get_pool_stats` derives it from the mon's `pool_stat_t`. */
+export interface RadosPoolStat {
+  numBytes: number;
+  numKb: number;
+  numObjects: number;
+  numObjectClones: number;
+  numObjectCopies: number;
+  numObjectsMissingOnPrimary: number;
+  numObjectsUnfound: number;
+  numObjectsDegraded: number;
+  numRd: number;
+  numRdKb: number;
+  numWr: number;
+  numWrKb: number;
+  numUserBytes: number;
+  compressedBytesOrig: number;
+  compressedBytes: number;
+  compressedBytesAlloc: number;
+}
+
+/** `ceph_statfs`: the cluster's raw capacity and object count. */
+export interface ClusterStat {
+  kb: bigint;
+  kbUsed: bigint;
+  kbAvail: bigint;
+  numObjects: bigint;
+}
+
+/**
+ * librados' per-pool figures: allocated and user bytes come from the store
+ * stats when every OSD keeps them per pool, else from the object sums.
+ */
+export function radosPoolStat(p: PoolStat, perPool: boolean): RadosPoolStat {
+  const sum = p.stats;
+  const allocatedData = perPool ? p.storeStats.allocated : sum.numBytes + sum.numBytesHitSetArchive;
+  const allocatedOmap = perPool ? p.storeStats.omapAllocated : sum.numOmapBytes;
+  const userData = perPool ? p.storeStats.dataStored : sum.numBytes + sum.numBytesHitSetArchive;
+  const userOmap = perPool ? p.storeStats.omapAllocated : 0;
+  const allocated = allocatedData + allocatedOmap;
+  return {
+    numBytes: allocated,
+    numKb: Math.ceil(allocated / 1024),
+    numObjects: sum.numObjects,
+    numObjectClones: sum.numObjectClones,
+    numObjectCopies: sum.numObjectCopies,
+    numObjectsMissingOnPrimary: sum.numObjectsMissingOnPrimary,
+    numObjectsUnfound: sum.numObjectsUnfound,
+    numObjectsDegraded: sum.numObjectsDegraded,
+    numRd: sum.numRd,
+    numRdKb: sum.numRdKb,
+    numWr: sum.numWr,
+    numWrKb: sum.numWrKb,
+    numUserBytes: userData + userOmap,
+    compressedBytesOrig: p.storeStats.dataCompressedOriginal,
+    compressedBytes: p.storeStats.dataCompressed,
+    compressedBytesAlloc: p.storeStats.dataCompressedAllocated,
+  };
+}
 
 const secondsToMs = (v: unknown): number => Math.round(Number(v) * 1000);
 
@@ -164,6 +225,40 @@ export class Rados {
       yes_i_really_really_mean_it: true,
     });
     await this.objecter.waitForLatestMap();
+  }
+
+  /** Per-pool usage (`rados df`), keyed by pool name. */
+  async poolStats(poolNames: string[]): Promise<Map<string, RadosPoolStat>> {
+    const reply = await this.objecter.monOps.poolStats(poolNames);
+    const out = new Map<string, RadosPoolStat>();
+    for (const [name, stat] of reply.stats) out.set(name, radosPoolStat(stat, reply.perPool));
+    return out;
+  }
+
+  /** Cluster capacity and object count (`MStatfs`). */
+  async clusterStats(): Promise<ClusterStat> {
+    const st = await this.objecter.monOps.statfs();
+    return { kb: st.kb, kbUsed: st.kbUsed, kbAvail: st.kbAvail, numObjects: st.numObjects };
+  }
+
+  /** Create a pool snapshot (EEXIST when the name is taken); visible in our map on return. */
+  async poolSnapCreate(poolName: string, snapName: string): Promise<void> {
+    const pool = await this.poolLookup(poolName);
+    // As Objecter::create_pool_snap: the mon would accept a duplicate silently, the client refuses it.
+    if (this.poolSnapExists(pool, snapName)) throw new CephError('EEXIST', `snapshot '${snapName}' exists`);
+    await this.objecter.monOps.poolOp(pool, PoolOp.CREATE_SNAP, { name: snapName });
+  }
+
+  /** Remove a pool snapshot (ENOENT when there is none by that name). */
+  async poolSnapRemove(poolName: string, snapName: string): Promise<void> {
+    const pool = await this.poolLookup(poolName);
+    if (!this.poolSnapExists(pool, snapName)) throw new CephError('ENOENT', `no snapshot '${snapName}'`);
+    await this.objecter.monOps.poolOp(pool, PoolOp.DELETE_SNAP, { name: snapName });
+  }
+
+  private poolSnapExists(pool: number, snapName: string): boolean {
+    const p = this.objecter.osdmap.getPool(pool);
+    return p !== undefined && [...p.snaps.values()].some((x) => x.name === snapName);
   }
 
   /** An IoCtx for a pool, by name or id. */

@@ -64,6 +64,7 @@ import { calcTarget, newOpTarget, TargetChange, type OpTarget } from './op-targe
 import type { ObjecterOp, OpReply, SnapContext } from './objecter-op.js';
 import { prepareOsdOp } from './prepare-op.js';
 import { OsdSession, type Backoff } from './osd-session.js';
+import { MonOps } from './mon-ops.js';
 
 const log = logger('objecter', 'client.objecter ');
 
@@ -115,6 +116,8 @@ export class Objecter implements Dispatcher {
   private inflight = new Map<bigint, ObjecterOp>();
   /** `epoch_barrier`: ops wait for at least this map epoch (set after a blocklist). */
   private epochBarrier = 0;
+  /** Pool ops, pool stats and statfs requests to the monitors. */
+  readonly monOps: MonOps;
 
   constructor(opts: ObjecterOptions) {
     this.messenger = opts.messenger;
@@ -125,6 +128,13 @@ export class Objecter implements Dispatcher {
     this.byteThrottle = new Throttle(
       'objecter_bytes',
       Number(this.config.getValue('objecter_inflight_op_bytes')),
+    );
+    this.monOps = new MonOps(
+      this.monc,
+      this.clock,
+      () => Math.round(Number(this.config.getValue('rados_mon_op_timeout')) * 1000),
+      () => this.map?.epoch ?? 0,
+      (epoch) => this.waitForMap(epoch),
     );
   }
 
@@ -169,6 +179,9 @@ export class Objecter implements Dispatcher {
     this.monc.off('session', this.onMonSession);
     if (this.tickTimer) this.clock.cancelTimer(this.tickTimer);
     const err = new CephError('ESHUTDOWN', 'objecter shut down');
+    this.monOps.shutDown();
+    for (const w of this.mapWaiters) w.resolve();
+    this.mapWaiters = [];
     for (const op of [...this.inflight.values()]) this.finishOp(op, err);
     for (const l of this.lingers.values()) {
       l.canceled = true;
@@ -357,7 +370,7 @@ export class Objecter implements Dispatcher {
         this.handleBackoff(msg as MOSDBackoff, con);
         return true;
       default:
-        return false;
+        return this.monOps.handle(msg);
     }
   }
 
@@ -948,8 +961,9 @@ export class Objecter implements Dispatcher {
   }
 
   private readonly onMonSession = (): void => {
-    // A new mon session: make sure the osdmap subscription is alive.
+    // A new mon session: make sure the osdmap subscription is alive, and resend unanswered mon ops.
     this.maybeRequestMap(true);
+    this.monOps.resendAll();
   };
 
   // ------------------------------------------------------------------ introspection
