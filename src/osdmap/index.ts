@@ -98,7 +98,7 @@ export {
   type IntervalState,
 } from './interval.js';
 export { minCompatClient, printOsdMap, unorderedMapOrder } from './print.js';
-export { printOsdTree } from './tree.js';
+export { printOsdTree, printOsdTreeFormatted } from './tree.js';
 export {
   BUILD_SIMPLE_DEFAULTS,
   buildSimpleCrushMap,

@@ -662,10 +662,12 @@ export class OSDMap {
     let out = raw;
     const explicit = this.pgUpmap.get(pg);
     if (explicit) {
+      // a target marked out voids the explicit mapping and the items too
       const rejected = explicit.some(
         (o) => o !== CRUSH_ITEM_NONE && o >= 0 && o < this.maxOsd && this.osdWeight[o] === 0,
       );
-      if (!rejected) out = [...explicit];
+      if (rejected) return raw;
+      out = [...explicit];
     }
     const items = this.pgUpmapItems.get(pg);
     if (items) {

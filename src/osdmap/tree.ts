@@ -4,10 +4,12 @@
  * class and name) plus OSDs that exist but sit in no bucket, laid out by
  * Ceph's TextTable (columns two spaces apart, each padded to its width).
  */
+import { Formatter } from '../common/formatter.js';
 import {
   bucketItemWeight,
   crushFindRoots,
   crushItemClass,
+  DEFAULT_CHOOSE_ARGS,
   isValidCrushName,
   type CrushMap,
 } from '../crush/index.js';
@@ -126,4 +128,100 @@ export function printOsdTree(map: OSDMap): string {
     if (map.exists(i) && !touched.has(i)) row({ id: i, depth: 0, weight: 0 });
   }
   return renderTable(cols, rows);
+}
+
+/** `CrushTreeDumper::dump_item_fields` + the OSD fields of `OSDTreeFormattingDumper`. */
+function dumpTreeItem(
+  f: Formatter,
+  map: OSDMap,
+  item: Item & { parent: number; children: number[] },
+  chooseArgNames: Map<number, string>,
+): void {
+  const c = map.crush;
+  f.openObjectSection('item');
+  f.dumpInt('id', item.id);
+  const cls = crushItemClass(c, item.id);
+  if (cls !== undefined) f.dumpString('device_class', cls);
+  if (item.id < 0) {
+    const type = c.buckets.get(item.id)?.type ?? 0;
+    f.dumpString('name', c.names.get(item.id) ?? '');
+    f.dumpString('type', c.typeNames.get(type) ?? '');
+    f.dumpInt('type_id', type);
+  } else {
+    f.dumpString('name', `osd.${item.id}`);
+    f.dumpString('type', c.typeNames.get(0) ?? '');
+    f.dumpInt('type_id', 0);
+    f.dumpFloat('crush_weight', item.weight);
+    f.dumpUnsigned('depth', item.depth);
+  }
+  if (item.parent < 0) {
+    f.openObjectSection('pool_weights');
+    const parent = c.buckets.get(item.parent);
+    for (const id of [...c.chooseArgs.keys()].sort((a, b) => a - b)) {
+      const arg = c.chooseArgs.get(id)!.get(item.parent);
+      if (!parent || !arg || arg.weightSet.length < 1) continue;
+      let pos = 0;
+      while (pos < arg.weightSet[0]!.length && parent.items[pos] !== item.id) pos++;
+      const name = id === DEFAULT_CHOOSE_ARGS ? '(compat)' : (chooseArgNames.get(id) ?? String(id));
+      const w = (set: number[]): number => Math.fround(Math.fround(set[pos] ?? 0) / 0x10000);
+      // Pacific dumps every weight set as an array, one entry per position
+      f.array(name, () => arg.weightSet.forEach((s) => f.dumpFloat('pos', w(s))));
+    }
+    f.closeSection();
+  }
+  if (item.id >= 0) {
+    const status = map.isUp(item.id) ? 'up' : map.isDestroyed(item.id) ? 'destroyed' : 'down';
+    f.dumpUnsigned('exists', map.exists(item.id) ? 1 : 0);
+    f.dumpString('status', status);
+    f.dumpFloat('reweight', map.getWeightf(item.id));
+    f.dumpFloat('primary_affinity', map.getPrimaryAffinityf(item.id));
+  } else {
+    f.array('children', () => item.children.forEach((ch) => f.dumpInt('child', ch)));
+  }
+  f.closeSection();
+}
+
+/**
+ * `OSDMap::print_tree(f, nullptr)` as osdmaptool prints it: `{"nodes":[...],"stray":[...]}`
+ * in the given format (json, json-pretty, xml, xml-pretty), followed by a newline.
+ */
+export function printOsdTreeFormatted(map: OSDMap, format: string): string {
+  const f = Formatter.create(format, 'json');
+  const c = map.crush;
+  const names = new Map<number, string>();
+  for (const [id, name] of map.poolNames) names.set(id, name);
+  f.openObjectSection('tree');
+  f.openArraySection('nodes');
+  const touched = new Set<number>();
+  for (const item of walkWithParents(c)) {
+    touched.add(item.id);
+    dumpTreeItem(f, map, item, names);
+  }
+  f.closeSection();
+  f.openArraySection('stray');
+  for (let i = 0; i < map.maxOsd; i++) {
+    if (map.exists(i) && !touched.has(i))
+      dumpTreeItem(f, map, { id: i, depth: 0, weight: 0, parent: 0, children: [] }, names);
+  }
+  f.closeSection();
+  f.closeSection();
+  return f.flush() + '\n';
+}
+
+/** The walk of `walk`, with each item's parent and its children in dump order. */
+function walkWithParents(c: CrushMap): (Item & { parent: number; children: number[] })[] {
+  const items = walk(c);
+  const out: (Item & { parent: number; children: number[] })[] = [];
+  const stack: { id: number; depth: number }[] = [];
+  for (const it of items) {
+    while (stack.length && stack[stack.length - 1]!.depth >= it.depth) stack.pop();
+    const parent = stack.length ? stack[stack.length - 1]!.id : 0;
+    const node = { ...it, parent, children: [] as number[] };
+    const b = c.buckets.get(it.id);
+    out.push(node);
+    if (it.id < 0 && b) stack.push({ id: it.id, depth: it.depth });
+    const parentNode = [...out].reverse().find((x) => x.id === parent && x !== node);
+    if (parentNode) parentNode.children.unshift(it.id);
+  }
+  return out;
 }

@@ -16,7 +16,7 @@
  *
  * Not supported (they print a note and exit 1): --upmap*, --health,
  * --test-crush, --test-random, --adjust-crush-weight, --create-from-conf,
- * --dump with a format, --tree with a format.
+ * --clean-temps, --dump with a format.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { parseCommonArgs } from '../../common/argparse.js';
@@ -35,6 +35,7 @@ import {
   OsdState,
   printOsdMap,
   printOsdTree,
+  printOsdTreeFormatted,
   type BuildSimpleConfig,
 } from '../../osdmap/index.js';
 import { formatFloat } from '../../osdmap/format.js';
@@ -637,8 +638,7 @@ async function run(argv: string[], io: OsdmaptoolIo): Promise<number> {
     io.stdout(printOsdMap(map));
   }
   if (o.tree) {
-    if (o.treeFormat) unsupported(io, `--tree ${o.treeFormat}`);
-    io.stdout(printOsdTree(map));
+    io.stdout(o.treeFormat ? printOsdTreeFormatted(map, o.treeFormat) : printOsdTree(map));
   }
   if (modified) {
     const bytes = map.encode();

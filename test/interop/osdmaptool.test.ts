@@ -1,0 +1,520 @@
+/**
+ * `tsceph osdmaptool` against the real Pacific `osdmaptool`: both run with
+ * the same arguments on the same file (restored in between); stdout, stderr,
+ * exit status and the file they leave must be identical. Where the real tool
+ * stamps the time (--createsimple), ours is given the stamp the real run
+ * wrote, so maps are compared byte for byte.
+ *
+ * Maps come from `--createsimple` (various sizes and pg bits), then get CRUSH
+ * maps built by `crushtool --build` and compiled by `crushtool -c` from
+ * generated text (racks, hosts, uneven weights, device classes, firstn and
+ * indep rules, choose_args), and are then mutated by our encoder (extra
+ * replicated and EC pools on every rule, pg_temp, primary_temp, pg_upmap,
+ * pg_upmap_items, primary affinity, down and out OSDs). The real tool reading
+ * those files also checks our encoder. Random choices come from a printed,
+ * replayable seed (OSDMAPTOOL_SEED).
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { osdmaptoolMain } from '../../src/cli/tsceph/osdmaptool.js';
+import {
+  CEPH_OSD_IN,
+  OSDMap,
+  OsdState,
+  PgPool,
+  PoolFlag,
+  PoolType,
+  PgAutoscaleMode,
+} from '../../src/osdmap/index.js';
+
+const work = mkdtempSync(join(tmpdir(), 'tsceph-osdmaptool-'));
+// OSDMAPTOOL_KEEP=1 keeps the maps of a failing run for a closer look
+after(() => {
+  if (process.env['OSDMAPTOOL_KEEP']) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+});
+
+// a fixed default keeps `npm test` deterministic; set OSDMAPTOOL_SEED to explore others
+const SEED = Number(process.env['OSDMAPTOOL_SEED'] ?? 404);
+console.log(`osdmaptool interop seed: OSDMAPTOOL_SEED=${SEED}`);
+
+/** mulberry32: a small seeded PRNG so a failing run can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface RunResult {
+  stdout: string;
+  stderr: string;
+  status: number;
+  file: Buffer | undefined;
+}
+
+const readIfFile = (path: string): Buffer | undefined => {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+};
+
+function cleanEnv(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, TZ: 'UTC' };
+  delete env['CEPH_CONF'];
+  delete env['CEPH_ARGS'];
+  return env;
+}
+
+function runReal(args: string[], path: string): RunResult {
+  const r = spawnSync('osdmaptool', args, { encoding: 'utf8', env: cleanEnv() });
+  if (r.error) throw r.error;
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1, file: readIfFile(path) };
+}
+
+async function runOurs(args: string[], path: string, real: RunResult): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  let created = { sec: 0, nsec: 0 };
+  try {
+    if (real.file) created = OSDMap.decode(real.file).created;
+  } catch {
+    // not a map: neither run wrote one
+  }
+  const status = await osdmaptoolMain(args, {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    clock: () => ({ ...created }),
+    env: cleanEnv(),
+  });
+  return { stdout, stderr, status, file: readIfFile(path) };
+}
+
+function setFile(path: string, content: Buffer | undefined): void {
+  rmSync(path, { force: true, recursive: true });
+  if (content !== undefined) writeFileSync(path, content);
+}
+
+/** Run both tools with `args` on `path` starting from `initial`; require identical results. */
+async function same(
+  args: string[],
+  path: string,
+  initial: Buffer | undefined,
+  what = '',
+): Promise<RunResult> {
+  setFile(path, initial);
+  const real = runReal(args, path);
+  setFile(path, initial);
+  const ours = await runOurs(args, path, real);
+  const label = `${what} osdmaptool ${args.join(' ')} (seed ${SEED})`;
+  assert.equal(ours.stderr, real.stderr, `stderr of ${label}`);
+  if (ours.stdout !== real.stdout) {
+    // name the first differing line: outputs run to thousands of lines
+    const a = ours.stdout.split('\n');
+    const b = real.stdout.split('\n');
+    const i = a.findIndex((line, k) => line !== b[k]);
+    assert.fail(`stdout of ${label}, line ${i + 1}:\n  ours: ${a[i]}\n  real: ${b[i]}`);
+  }
+  assert.equal(ours.status, real.status, `exit status of ${label}`);
+  assert.deepEqual(ours.file, real.file, `map file after ${label}`);
+  return real;
+}
+
+function crushtool(args: string[]): void {
+  const r = spawnSync('crushtool', args, { encoding: 'utf8' });
+  if (r.error) throw r.error;
+  assert.equal(r.status, 0, `crushtool ${args.join(' ')}: ${r.stderr}`);
+}
+
+// ---------------------------------------------------------------------------
+// CRUSH text maps
+
+interface GeneratedCrush {
+  text: string;
+  numOsds: number;
+  /** Rule ids and whether they are erasure (indep) rules. */
+  rules: { id: number; erasure: boolean }[];
+}
+
+/** A weighted root/rack/host/osd tree with classes, several rules, and (sometimes) pool choose_args. */
+function crushText(
+  r: () => number,
+  racks: number,
+  hostsPerRack: number,
+  osdsPerHost: number,
+): GeneratedCrush {
+  const lines: string[] = ['# begin crush map'];
+  for (const [k, v] of [
+    ['choose_local_tries', 0],
+    ['choose_local_fallback_tries', 0],
+    ['choose_total_tries', 50],
+    ['chooseleaf_descend_once', 1],
+    ['chooseleaf_vary_r', 1],
+    ['chooseleaf_stable', 1],
+    ['straw_calc_version', 1],
+    ['allowed_bucket_algs', 54],
+  ] as const) {
+    lines.push(`tunable ${k} ${v}`);
+  }
+  const numOsds = racks * hostsPerRack * osdsPerHost;
+  lines.push('', '# devices');
+  for (let o = 0; o < numOsds; o++)
+    lines.push(`device ${o} osd.${o} class ${o === 0 || r() < 0.3 ? 'ssd' : 'hdd'}`);
+  lines.push('', '# types', 'type 0 osd', 'type 1 host', 'type 2 rack', 'type 3 root', '', '# buckets');
+  let nextId = -2;
+  let osd = 0;
+  const rackNames: string[] = [];
+  // no uniform hosts: Ceph cannot build device-class shadow trees through them
+  const algs = ['straw2', 'straw2', 'straw2', 'straw', 'list', 'tree'];
+  for (let k = 0; k < racks; k++) {
+    const hostNames: string[] = [];
+    for (let h = 0; h < hostsPerRack; h++) {
+      const name = `host${k}-${h}`;
+      hostNames.push(name);
+      const alg = algs[Math.floor(r() * algs.length)]!;
+      const uniformWeight = (1 + Math.floor(r() * 4)).toFixed(3);
+      lines.push(`host ${name} {`, `\tid ${nextId--}`, `\talg ${alg}`, '\thash 0');
+      for (let i = 0; i < osdsPerHost; i++) {
+        const w = alg === 'uniform' ? uniformWeight : (r() < 0.1 ? 0 : 0.25 + r() * 3).toFixed(3);
+        lines.push(`\titem osd.${osd++} weight ${w}`);
+      }
+      lines.push('}');
+    }
+    const rack = `rack${k}`;
+    rackNames.push(rack);
+    lines.push(`rack ${rack} {`, `\tid ${nextId--}`, '\talg straw2', '\thash 0');
+    for (const h of hostNames) lines.push(`\titem ${h}`);
+    lines.push('}');
+  }
+  lines.push('root default {', '\tid -1', '\talg straw2', '\thash 0');
+  for (const k of rackNames) lines.push(`\titem ${k}`);
+  lines.push('}', '', '# rules');
+  const rules: { id: number; erasure: boolean }[] = [];
+  const rule = (id: number, name: string, erasure: boolean, steps: string[]): void => {
+    rules.push({ id, erasure });
+    lines.push(
+      `rule ${name} {`,
+      `\tid ${id}`,
+      `\ttype ${erasure ? 'erasure' : 'replicated'}`,
+      `\tmin_size 1`,
+      `\tmax_size ${erasure ? 20 : 10}`,
+      ...steps.map((s) => `\tstep ${s}`),
+      '}',
+    );
+  };
+  rule(0, 'replicated_rule', false, ['take default', 'chooseleaf firstn 0 type host', 'emit']);
+  rule(1, 'by_rack', false, [
+    'take default',
+    'choose firstn 0 type rack',
+    'chooseleaf firstn 1 type host',
+    'emit',
+  ]);
+  rule(2, 'ec_hosts', true, [
+    'set_chooseleaf_tries 5',
+    'set_choose_tries 100',
+    'take default',
+    'chooseleaf indep 0 type host',
+    'emit',
+  ]);
+  rule(3, 'ssd_osds', false, ['take default class ssd', 'choose firstn 0 type osd', 'emit']);
+  rule(4, 'ec_racks', true, [
+    'set_chooseleaf_tries 5',
+    'set_choose_tries 100',
+    'take default',
+    'choose indep 2 type rack',
+    'chooseleaf indep 2 type host',
+    'emit',
+  ]);
+  // per-pool (pool 2, the first pool mutate() adds) and compat (-1, written unsigned) weight sets on the root
+  const weightSet = (positions: number): string[] => [
+    '\t\tweight_set [',
+    ...Array.from(
+      { length: positions },
+      () => `\t\t\t[ ${rackNames.map(() => (0.5 + r() * 4).toFixed(3)).join(' ')} ]`,
+    ),
+    '\t\t]',
+  ];
+  if (r() < 0.6) {
+    lines.push(
+      '',
+      'choose_args 2 {',
+      '\t{',
+      '\t\tbucket_id -1',
+      ...weightSet(1 + Math.floor(r() * 3)),
+      '\t}',
+      '}',
+    );
+  }
+  if (r() < 0.4)
+    lines.push(
+      '',
+      'choose_args 18446744073709551615 {',
+      '\t{',
+      '\t\tbucket_id -1',
+      ...weightSet(1),
+      '\t}',
+      '}',
+    );
+  lines.push('', '# end crush map', '');
+  return { text: lines.join('\n'), numOsds, rules };
+}
+
+// ---------------------------------------------------------------------------
+// map mutation (through our encoder)
+
+function addPool(
+  map: OSDMap,
+  id: number,
+  name: string,
+  rule: number,
+  erasure: boolean,
+  pgNum: number,
+  pgpNum: number,
+): void {
+  const p = new PgPool();
+  p.type = erasure ? PoolType.ERASURE : PoolType.REPLICATED;
+  p.size = erasure ? 4 : 3;
+  p.minSize = erasure ? 3 : 2;
+  p.crushRule = rule;
+  p.objectHash = 2;
+  p.setPgNum(pgNum);
+  p.setPgpNum(pgpNum);
+  p.pgNumTarget = pgNum;
+  p.pgpNumTarget = pgpNum;
+  p.lastChange = map.epoch;
+  p.pgAutoscaleMode = PgAutoscaleMode.WARN;
+  p.flags = PoolFlag.HASHPSPOOL;
+  if (erasure) {
+    p.erasureCodeProfile = 'default';
+    p.stripeWidth = 8192;
+    p.setFlag(PoolFlag.EC_OVERWRITES);
+  }
+  p.createTime = { sec: 1700000000 + id, nsec: 1234000 };
+  p.applicationMetadata.set(erasure ? 'rgw' : 'rbd', new Map());
+  map.pools.set(id, p);
+  map.poolNames.set(id, name);
+  if (id > map.poolMax) map.poolMax = id;
+}
+
+/** Random overrides: temps, upmaps, affinity, down/out/nonexistent OSDs, odd pool settings. */
+function mutate(map: OSDMap, r: () => number, rules: { id: number; erasure: boolean }[]): void {
+  const n = map.maxOsd;
+  const pick = (): number => Math.floor(r() * n);
+  let id = map.poolMax;
+  for (const rule of rules) {
+    const pgNum = [8, 12, 16, 32, 33, 64][Math.floor(r() * 6)]!;
+    const pgpNum = r() < 0.3 ? Math.max(1, Math.floor(pgNum / 2)) : pgNum;
+    addPool(
+      map,
+      ++id,
+      `pool-${rule.id}-${rule.erasure ? 'ec' : 'rep'}`,
+      rule.id,
+      rule.erasure,
+      pgNum,
+      pgpNum,
+    );
+  }
+  // a legacy (non-hashpspool) pool and a linux-hash pool
+  addPool(map, ++id, 'legacy', 0, false, 16, 16);
+  map.pools.get(id)!.flags = 0;
+  addPool(map, ++id, 'linuxhash', 0, false, 16, 16);
+  map.pools.get(id)!.objectHash = 1;
+  for (let o = 0; o < n; o++) {
+    const x = r();
+    if (x < 0.08) continue; // does not exist
+    let state = OsdState.EXISTS;
+    if (x > 0.18) state |= OsdState.UP;
+    map.setState(o, state);
+    map.osdWeight[o] = r() < 0.1 ? 0 : r() < 0.2 ? Math.floor(r() * CEPH_OSD_IN) : CEPH_OSD_IN;
+    if (r() < 0.15) map.setPrimaryAffinity(o, Math.floor(r() * 0x10000));
+  }
+  for (const [poolId, pool] of map.pools) {
+    for (let k = 0; k < 3; k++) {
+      const pg = { pool: poolId, seed: Math.floor(r() * pool.pgNum) };
+      const osds = Array.from({ length: pool.size }, pick);
+      switch (Math.floor(r() * 4)) {
+        case 0:
+          map.pgTemp.set(pg, osds);
+          if (r() < 0.5) map.primaryTemp.set(pg, osds[1] ?? osds[0]!);
+          break;
+        case 1:
+          map.pgUpmap.set(pg, osds);
+          break;
+        case 2:
+          map.pgUpmapItems.set(pg, [
+            [pick(), pick()],
+            [pick(), pick()],
+          ]);
+          break;
+        default:
+          map.primaryTemp.set(pg, pick());
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// tests
+
+const OBJECTS = [
+  'foo',
+  'rbd_data.1234.0000000000000000',
+  'a',
+  '',
+  'x'.repeat(40),
+  'obj-ünïcödé',
+  'rbd_header.abc',
+];
+
+test('osdmaptool: --createsimple maps are byte-identical to the real tool', async () => {
+  const path = join(work, 'simple');
+  for (const [n, extra] of [
+    [1, []],
+    [3, ['--with-default-pool']],
+    [5, ['--with-default-pool', '--pg-bits', '3', '--pgp-bits', '2']],
+    [12, ['--with-default-pool', '--pg_bits', '2', '--pgp_bits', '4']],
+    [33, ['--with-default-pool', '--pg-bits', '1']],
+    [8, ['--with-default-pool', '--osd-pool-default-size', '2', '--osd-crush-chooseleaf-type', '0']],
+  ] as [number, string[]][]) {
+    await same(['--createsimple', String(n), ...extra, path], path, undefined);
+    const created = readFileSync(path);
+    await same([path, '--print'], path, created);
+    await same([path, '--tree'], path, created);
+    await same([path, '--mark-up-in', '--test-map-pgs-dump-all'], path, created);
+    await same([path, '--mark-up-in', '--mark-out', '0', '--test-map-pgs', '--print'], path, created);
+    await same([path, '--test-map-pgs'], path, created);
+  }
+});
+
+test('osdmaptool: crushtool --build trees imported into a map place like the real tool', async () => {
+  const path = join(work, 'built');
+  const crush = join(work, 'built.crush');
+  const layouts: [number, string[]][] = [
+    [12, ['host', 'straw2', '3', 'rack', 'straw2', '2', 'root', 'straw2', '0']],
+    [10, ['host', 'list', '4', 'root', 'uniform', '0']],
+    [9, ['host', 'straw', '3', 'root', 'tree', '0']],
+  ];
+  for (const [n, layers] of layouts) {
+    crushtool(['-o', crush, '--build', '--num_osds', String(n), ...layers]);
+    await same(['--createsimple', String(n), '--with-default-pool', path], path, undefined);
+    const base = readFileSync(path);
+    await same([path, '--import-crush', crush], path, base);
+    const imported = readFileSync(path);
+    for (const args of [
+      ['--print'],
+      ['--tree'],
+      ['--mark-up-in', '--test-map-pgs'],
+      ['--mark-up-in', '--test-map-pgs-dump'],
+      ['--mark-up-in', '--test-map-pg', '1.1f'],
+      ['--mark-up-in', '--test-map-pgs-dump-all', '--pool', '1'],
+    ]) {
+      await same([path, ...args], path, imported);
+    }
+    for (const obj of OBJECTS) await same([path, '--mark-up-in', '--test-map-object', obj], path, imported);
+  }
+});
+
+test('osdmaptool: generated CRUSH maps, pools on every rule, temps, upmaps, affinity', async () => {
+  const r = rng(SEED);
+  const path = join(work, 'gen');
+  const text = join(work, 'gen.txt');
+  const crush = join(work, 'gen.crush');
+  for (let round = 0; round < 4; round++) {
+    const gen = crushText(r, 2 + Math.floor(r() * 2), 2 + Math.floor(r() * 2), 1 + Math.floor(r() * 3));
+    writeFileSync(text, gen.text);
+    crushtool(['-c', text, '-o', crush]);
+    await same(
+      ['--createsimple', String(gen.numOsds), '--with-default-pool', '--pg-bits', '2', path],
+      path,
+      undefined,
+    );
+    await same([path, '--import-crush', crush], path, readFileSync(path));
+    const map = OSDMap.decode(readFileSync(path));
+    mutate(map, r, gen.rules);
+    const mutated = map.encode();
+    const what = `round ${round}`;
+    await same([path, '--print'], path, mutated, what);
+    await same([path, '--tree'], path, mutated, what);
+    await same([path, '--test-map-pgs-dump-all'], path, mutated, what);
+    await same([path, '--test-map-pgs'], path, mutated, what);
+    await same([path, '--test-map-pgs-dump', '--pool', String(map.poolMax)], path, mutated, what);
+    await same([path, '--mark-out', '1', '--mark-up', '2', '--test-map-pgs-dump-all'], path, mutated, what);
+    await same([path, '--tree', 'json'], path, mutated, what);
+    await same([path, '--clear-temp', '--test-map-pgs-dump'], path, mutated, what);
+    for (const poolId of map.pools.keys()) {
+      const obj = OBJECTS[Math.floor(r() * OBJECTS.length)]!;
+      await same([path, '--test-map-object', obj, '--pool', String(poolId)], path, mutated, what);
+      await same(
+        [path, '--test-map-pg', `${poolId}.${Math.floor(r() * 40).toString(16)}`],
+        path,
+        mutated,
+        what,
+      );
+    }
+  }
+});
+
+test('osdmaptool: errors and odd arguments behave like the real tool', async () => {
+  const path = join(work, 'errs');
+  await same(['--createsimple', '4', '--with-default-pool', path], path, undefined);
+  const map = readFileSync(path);
+  const missing = join(work, 'does-not-exist');
+  const cases: [string[], Buffer | undefined][] = [
+    [[], map],
+    [['--help'], map],
+    [[path], map],
+    [[path, path], map],
+    [['--print'], map],
+    [[missing, '--print'], undefined],
+    [[path, '--print'], Buffer.from('not an osdmap')],
+    [[path, '--print'], Buffer.alloc(0)],
+    [['--createsimple', '3', path], map],
+    [['--createsimple', '0', path, '--clobber'], map],
+    [['--createsimple', 'x', path], map],
+    [[path, '--pool'], map],
+    [[path, '--pool', 'abc', '--test-map-pgs'], map],
+    [[path, '--test-map-object', 'foo', '--pool', '7'], map],
+    [[path, '--test-map-pgs', '--pool', '9'], map],
+    [[path, '--test-map-pg', 'zz'], map],
+    [[path, '--test-map-pg', '1.zz'], map],
+    [[path, '--test-map-pg', '3.7'], map],
+    [[path, '--test-map-pg', ' 1.0x1fjunk'], map],
+    [[path, '--mark-up-in'], map],
+    [[path, '--mark-up', '2', '--mark-in', '1', '--test-map-pgs'], map],
+    [[path, '--test-map-pgs', '--pg_num', '40', '--mark-up-in'], map],
+    [[path, '--test-map-pgs', '--pg_num', 'q'], map],
+    [[path, '--export-crush'], map],
+    [[path, '--', '--print'], map],
+    [[path, '--upmap-deviation', '0'], map],
+    [[path, '--tree', '--print'], map],
+    [[path, '--tree', 'json-pretty'], map],
+    [[path, '--mark-up-in', '--tree=xml'], map],
+  ];
+  for (const [args, initial] of cases) await same(args, path, initial);
+});
+
+test('osdmaptool: --export-crush writes the same bytes; --import-crush of a bigger map fails alike', async () => {
+  const path = join(work, 'exp');
+  const out = join(work, 'exp.crush');
+  await same(['--createsimple', '6', '--with-default-pool', path], path, undefined);
+  const map = readFileSync(path);
+  rmSync(out, { force: true });
+  spawnSync('osdmaptool', [path, '--export-crush', out], { env: cleanEnv() });
+  const realCrush = readFileSync(out);
+  rmSync(out, { force: true });
+  await runOurs([path, '--export-crush', out], path, runReal([path, '--print'], path));
+  assert.deepEqual(readFileSync(out), realCrush);
+  crushtool(['-o', out, '--build', '--num_osds', '9', 'host', 'straw2', '3', 'root', 'straw2', '0']);
+  await same([path, '--import-crush', out], path, map);
+  await same([path, '--import-crush', join(work, 'nope')], path, map);
+});
