@@ -7,13 +7,14 @@
  * of the command line; the positions of the other words shift accordingly.
  */
 import { openSync, closeSync, readSync, writeSync, writeFileSync } from 'node:fs';
+import { Decoder } from '../../encoding/decoder.js';
 import { encode } from '../../encoding/encoder.js';
-import { CEPH_NOSNAP, encodeObjectLocator } from '../../encoding/osd-types.js';
+import { encodeObjectLocator } from '../../encoding/osd-types.js';
 import { OSDOp } from '../../msg/messages/osd-op.js';
 import { OsdFlag, OsdOp, OsdOpFlag } from '../../msg/messages/osd-op-codes.js';
 import { formatUTimeLocal } from '../../osdmap/format.js';
 import type { IoCtx } from '../../rados/io-ctx.js';
-import { ObjectWriteOperation } from '../../rados/operation.js';
+import { ObjectReadOperation, ObjectWriteOperation, OpResult } from '../../rados/operation.js';
 import {
   errnoOf,
   fail,
@@ -47,6 +48,21 @@ class CopyOperation extends ObjectWriteOperation {
     op.copyFrom = { snapid: srcIoCtx.readSnap, srcVersion: 0n, flags: 0, srcFadviseFlags: srcFadvise };
     this.add(op);
     return this;
+  }
+}
+
+/** A read operation that can also carry a MAPEXT (librados `mapext`). */
+class MapExtOperation extends ObjectReadOperation {
+  /** The allocated extents (offset → length) within `length` bytes at `offset`. */
+  mapExt(offset: number, length: bigint): OpResult<Map<bigint, bigint>> {
+    const slot = new OpResult<Map<bigint, bigint>>();
+    this.add(OSDOp.extent(OsdOp.MAPEXT, offset, length), (op) => {
+      slot.value = new Decoder(op.outdata).map(
+        (d) => d.u64(),
+        (d) => d.u64(),
+      );
+    });
+    return slot;
   }
 }
 
@@ -126,6 +142,20 @@ function pgFilter(ctx: ToolContext): ((oid: string, key: string, nspace: string)
     return pg.seed === seed;
   };
 }
+
+/** `mapext <obj>`: the object's allocated extents, in hex. */
+const mapext: CommandHandler = async (ctx, nargs) => {
+  if (needsPoolAndObject(ctx, nargs)) return usageError(ctx.io);
+  const { ioCtx, poolName } = poolOf(ctx);
+  const oid = objectName(ctx, nargs);
+  const op = new MapExtOperation();
+  const slot = op.mapExt(0, (1n << 64n) - 1n);
+  const r = await tryErrno(() => ioCtx.operateRead(oid, op));
+  if (r.r < 0) return fail(ctx.io, `mapext error on ${poolName}/${prettify(oid)}: ${cppStrerror(r.r)}`);
+  const lines = [...slot.get()].map(([off, len]) => `${off.toString(16)}\t${len.toString(16)}\n`);
+  ctx.io.stdout(lines.join(''));
+  return 0;
+};
 
 function statCommand(precise: boolean): CommandHandler {
   return async (ctx, nargs) => {
@@ -431,6 +461,7 @@ const setAllocHint: CommandHandler = async (ctx, nargs) => {
 
 export const objectCommands: Record<string, CommandHandler> = {
   ls,
+  mapext,
   stat: statCommand(false),
   stat2: statCommand(true),
   touch,
@@ -443,5 +474,3 @@ export const objectCommands: Record<string, CommandHandler> = {
   cp,
   'set-alloc-hint': setAllocHint,
 };
-
-export { CEPH_NOSNAP };
