@@ -1,0 +1,706 @@
+/**
+ * Objecter simulation tests: our Objecter (with IoCtx on top) against fake
+ * OSDs on loopback (test/helpers/fake-osd.ts) sharing one in-memory store,
+ * with maps built in-process and pushed through a fake MonClient. Each test
+ * walks one path of the Objecter's diagram (objecter.ts) and checks both what
+ * the caller sees and what the OSDs received and applied (by reqid).
+ *
+ * Randomized tests print their seed; OBJECTER_SIM_SEED=<seed> replays one.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CephError, isCephError } from '../../../src/common/errors.js';
+import type { HObject } from '../../../src/encoding/osd-types.js';
+import { ManualClock } from '../../../src/msg/clock.js';
+import { seededRandom } from '../../../src/msg/fault-injection.js';
+import { OsdMapFlag, OsdState } from '../../../src/osdmap/index.js';
+import { ObjectReadOperation, ObjectWriteOperation } from '../../../src/rados/operation.js';
+import type { NotifyResult } from '../../../src/rados/notify-reply.js';
+import type { WatchNotifyEvent } from '../../../src/rados/objecter/linger-op.js';
+import { WatchOp } from '../../../src/msg/messages/osd-op-codes.js';
+import { FakeCluster, settle, until, type FakeClient } from '../../helpers/fake-cluster.js';
+import { ENODATA } from '../../helpers/fake-store.js';
+
+/** No test may hang the file: each fails on its own after this. */
+const T = { timeout: 15_000 };
+
+/** A 4-byte record (u32 LE) so object contents list the writes that made them. */
+function rec(i: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(i);
+  return b;
+}
+
+function records(b: Buffer): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + 4 <= b.length; i += 4) out.push(b.readUInt32LE(i));
+  return out;
+}
+
+async function withCluster(
+  opts: Parameters<typeof FakeCluster.start>[0],
+  body: (cluster: FakeCluster) => Promise<void>,
+): Promise<void> {
+  const cluster = await FakeCluster.start(opts);
+  try {
+    await body(cluster);
+  } finally {
+    await cluster.shutdown();
+  }
+}
+
+function errCode(err: unknown): string {
+  return err instanceof CephError ? err.code : String(err);
+}
+
+/** Every write reqid the OSDs executed for `objectKey`, with how many times each was applied. */
+function appliedByReqid(cluster: FakeCluster): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of cluster.store.log) {
+    if (!r.isWrite) continue;
+    m.set(r.reqid, (m.get(r.reqid) ?? 0) + (r.applied ? 1 : 0));
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------------- complete
+
+test('objecter: a compound op completes with the result and each op’s rval and outdata', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const wr = new ObjectWriteOperation()
+      .create(true)
+      .writeFull(Buffer.from('abc'))
+      .setXattr('k', Buffer.from('v'))
+      .omapSet(new Map([['a', Buffer.from('1')]]));
+    const wreply = await io.operate('o', wr);
+    assert.equal(wreply.result, 0);
+    assert.equal(wreply.version, 1n);
+
+    const rd = new ObjectReadOperation();
+    const data = rd.read(0, 0);
+    const missing = rd.getXattr('nope');
+    rd.failOk();
+    const x = rd.getXattr('k');
+    const st = rd.stat();
+    const omap = rd.omapGetVals('', '', 10);
+    const reply = await io.operateRead('o', rd);
+    assert.equal(reply.result, 0);
+    assert.deepEqual(
+      reply.ops.map((o) => o.rval),
+      [0, ENODATA, 0, 0, 0],
+    );
+    assert.equal(data.get().toString(), 'abc');
+    assert.equal(missing.rval, ENODATA);
+    assert.throws(
+      () => missing.get(),
+      (e: unknown) => isCephError(e, 'ENODATA'),
+    );
+    assert.equal(x.get().toString(), 'v');
+    assert.equal(st.get().size, 3);
+    assert.deepEqual(
+      [...omap.get().vals].map(([k, v]) => [k, v.toString()]),
+      [['a', '1']],
+    );
+
+    // A failing op fails the whole operation with its errno; nothing of it is applied.
+    await assert.rejects(
+      io.operate('o', new ObjectWriteOperation().append(Buffer.from('zzz')).create(true)),
+      (e: unknown) => isCephError(e, 'EEXIST'),
+    );
+    assert.equal((await io.read('o', 0)).toString(), 'abc');
+    await assert.rejects(io.read('no-such-object', 0), (e: unknown) => isCephError(e, 'ENOENT'));
+  });
+});
+
+test(
+  'objecter: 1000 writes with 64 in flight to one object apply in order; reads see every earlier write',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client({ config: { objecter_inflight_ops: '64' } });
+      const io = c.ioctx();
+      const oid = 'ordered';
+      const primary = cluster.osds[cluster.locate(oid).primary]!;
+      primary.holdAll = true; // until the window is full
+      const writes: Promise<void>[] = [];
+      const reads: { after: number; p: Promise<Buffer> }[] = [];
+      for (let i = 0; i < 1000; i++) {
+        writes.push(io.append(oid, rec(i)));
+        if (i % 100 === 99) reads.push({ after: i + 1, p: io.read(oid, 0) });
+      }
+      await until(() => primary.held.length === 64, '64 ops in flight');
+      await settle(20);
+      assert.equal(primary.held.length, 64, 'no more than objecter_inflight_ops sent');
+      primary.holdAll = false;
+      primary.release();
+      await Promise.all(writes);
+      for (const r of reads) assert.equal(records(await r.p).length, r.after, `read after ${r.after} writes`);
+      assert.deepEqual(
+        records(await io.read(oid, 0)),
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
+      const log = cluster.store.log.filter((r) => r.objectKey.endsWith(`/${oid}`));
+      const tids = log.map((r) => r.tid);
+      assert.deepEqual(
+        tids,
+        [...tids].sort((a, b) => (a < b ? -1 : 1)),
+        'executed in tid order',
+      );
+      for (const [reqid, n] of appliedByReqid(cluster)) assert.equal(n, 1, `${reqid} applied once`);
+      assert.ok(primary.maxOutstanding <= 64, `at most 64 ops at the OSD (saw ${primary.maxOutstanding})`);
+    });
+  },
+);
+
+// ---------------------------------------------------------------------- replies
+
+test('objecter: a reply for an old attempt is ignored', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    await io.writeFull('x', Buffer.from('fresh'));
+    const osd = cluster.osds[cluster.locate('x').primary]!;
+    osd.onOp = (op) => (op.name.oid === 'x' ? 'hold' : 'process');
+    const read = io.read('x', 0);
+    await until(() => osd.held.length === 1, 'first attempt held');
+    // Force a resend to the same OSD: the pool's last_force_op_resend is the new epoch.
+    const next = cluster.map.epoch + 1;
+    cluster.updateMap((m) => {
+      m.getPool(1)!.lastForceOpResend = next;
+    });
+    await until(() => osd.held.length === 2, 'second attempt held');
+    const [first, second] = osd.held;
+    assert.equal(first!.reqid, second!.reqid);
+    assert.deepEqual([first!.msg.retryAttempt, second!.msg.retryAttempt], [0, 1]);
+    // A late answer to attempt 0 (with data that is not the object's) comes first…
+    osd.forgeReply(first!, 0, 0, Buffer.from('stale'));
+    // …then the real answers to both attempts.
+    osd.onOp = undefined;
+    osd.release();
+    assert.equal((await read).toString(), 'fresh');
+  });
+});
+
+test('objecter: -EAGAIN resubmits the op, which then completes once', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const osd = cluster.osds[cluster.locate('again').primary]!;
+    osd.eagainNext = 1;
+    await io.writeFull('again', Buffer.from('v'));
+    const seen = osd.received.filter((r) => r.name.oid === 'again');
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]!.reqid, seen[1]!.reqid);
+    assert.deepEqual(
+      seen.map((r) => r.msg.retryAttempt),
+      [0, 1],
+    );
+    assert.equal(osd.replies[0]!.result, -11);
+    assert.equal(cluster.store.appliedCount(seen[0]!.reqid), 1);
+    assert.equal((await io.read('again', 0)).toString(), 'v');
+  });
+});
+
+// ---------------------------------------------------------------------- map changes
+
+test(
+  'objecter: a map moving the PG’s primary resends to the new primary; the old OSD’s late reply is ignored; applied once',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client();
+      const io = c.ioctx();
+      const oid = cluster.objectOn(0, 'move');
+      const oldOsd = cluster.osds[0]!;
+      oldOsd.holdAll = true;
+      oldOsd.dropMisdirected = false; // answer anyway, late, on the old session
+      const write = io.writeFull(oid, Buffer.from('moved'));
+      await until(() => oldOsd.held.length === 1, 'write held at the old primary');
+      const epoch = cluster.updateMap((m) => m.setPrimaryAffinity(0, 0));
+      const newPrimary = cluster.locate(oid).primary;
+      assert.notEqual(newPrimary, 0);
+      const newOsd = cluster.osds[newPrimary]!;
+      newOsd.holdAll = true;
+      await until(() => newOsd.held.length === 1, 'write resent to the new primary');
+      assert.equal(newOsd.held[0]!.msg.osdmapEpoch, epoch);
+      assert.equal(newOsd.held[0]!.msg.retryAttempt, 1);
+      assert.equal(newOsd.held[0]!.reqid, oldOsd.held[0]!.reqid);
+      // The old primary applies and answers first; the Objecter must not take that answer.
+      let done = false;
+      void write.then(() => (done = true));
+      oldOsd.holdAll = false;
+      oldOsd.release();
+      await settle(30);
+      assert.equal(done, false, 'the old session’s reply did not complete the op');
+      newOsd.holdAll = false;
+      newOsd.release();
+      await write;
+      const reqid = newOsd.received[0]!.reqid;
+      assert.equal(cluster.store.appliedCount(reqid), 1);
+      assert.equal(cluster.store.deliveredCount(reqid), 2);
+      assert.equal((await io.read(oid, 0)).toString(), 'moved');
+    });
+  },
+);
+
+test(
+  'objecter: OSD crash mid-load → ops wait, then go to the new primaries once the map marks it down; none lost, none duplicated',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client({ config: { objecter_inflight_ops: '32' } });
+      const io = c.ioctx();
+      const oids = [0, 1, 2].flatMap((osd) => [0, 1, 2].map((k) => cluster.objectOn(osd, `crash${k}`)));
+      let completed = 0;
+      const total = 450;
+      const writes: Promise<void>[] = [];
+      for (let i = 0; i < total; i++) {
+        writes.push(io.append(oids[i % oids.length]!, rec(i)).then(() => void completed++));
+      }
+      await until(() => completed >= 60, 'some writes done');
+      await cluster.crashOsd(0);
+      await settle(30); // the client reconnects in vain
+      const stuck = total - completed;
+      assert.ok(stuck > 0, 'writes were in flight when the OSD died');
+      cluster.markDown(0);
+      await Promise.all(writes);
+      for (const [i, oid] of oids.entries()) {
+        const want = Array.from({ length: total }, (_, k) => k).filter((k) => k % oids.length === i);
+        assert.deepEqual(records(await io.read(oid, 0)), want, `${oid}: every write once, in order`);
+      }
+      for (const [reqid, n] of appliedByReqid(cluster)) assert.equal(n, 1, `${reqid} applied once`);
+      assert.ok(
+        cluster.store.log.some(
+          (r) => r.osd !== 0 && oids.slice(0, 3).some((o) => r.objectKey.endsWith(`/${o}`)),
+        ),
+        'osd.0’s objects were served elsewhere after the crash',
+      );
+    });
+  },
+);
+
+test('objecter: ms_inject_socket_failures on the client during a write load loses nothing', T, async (t) => {
+  const seed = Number(process.env.OBJECTER_SIM_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  t.diagnostic(`seed ${seed} (replay with OBJECTER_SIM_SEED=${seed})`);
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client({
+      // A small window makes many round trips, so many socket events that can fail.
+      config: { objecter_inflight_ops: '16' },
+      msgrOptions: { ms_inject_socket_failures: 20, ms_initial_backoff: 0.002, ms_max_backoff: 0.02 },
+      random: seededRandom(seed),
+    });
+    const io = c.ioctx();
+    const oids = Array.from({ length: 8 }, (_, i) => `flaky-${i}`);
+    const total = 800;
+    const writes: Promise<void>[] = [];
+    for (let i = 0; i < total; i++) writes.push(io.append(oids[i % oids.length]!, rec(i)));
+    await Promise.all(writes);
+    // Read back on a clean client (the flaky one would only add noise).
+    const reader = (await cluster.client()).ioctx();
+    for (const [i, oid] of oids.entries()) {
+      const want = Array.from({ length: total }, (_, k) => k).filter((k) => k % oids.length === i);
+      assert.deepEqual(records(await reader.read(oid, 0)), want, `${oid} (seed ${seed})`);
+    }
+    const resent = cluster.store.log.filter((r) => r.retryAttempt > 0).length;
+    t.diagnostic(`${resent} ops executed on a resend`);
+    assert.ok(
+      cluster.osds.some((o) => o.received.some((r) => r.msg.retryAttempt > 0)),
+      `sockets failed and ops were resent (seed ${seed})`,
+    );
+  });
+});
+
+test('objecter: pool deleted in a new map → in-flight and new ops fail with ENOENT', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const osd = cluster.osds[cluster.locate('doomed').primary]!;
+    osd.holdAll = true;
+    const inflight = io.writeFull('doomed', Buffer.from('x'));
+    await until(() => osd.held.length === 1, 'write held');
+    cluster.updateMap((m) => {
+      m.pools.delete(1);
+      m.poolNames.delete(1);
+    });
+    await assert.rejects(inflight, (e: unknown) => isCephError(e, 'ENOENT'));
+    await assert.rejects(io.writeFull('later', Buffer.from('y')), (e: unknown) => isCephError(e, 'ENOENT'));
+  });
+});
+
+test(
+  'objecter: an op on a pool only a newer map has waits for that map (MAP_CHECK) and completes',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client();
+      cluster.updateMap((m) => {
+        m.pools.set(2, m.getPool(1)!.clone());
+        m.poolNames.set(2, 'two');
+        m.poolMax = 2;
+      }, 'none');
+      assert.equal(c.objecter.osdmap.epoch, 1);
+      const io = c.ioctx(2);
+      await io.writeFull('new-pool-object', Buffer.from('ok'));
+      assert.equal(c.objecter.osdmap.epoch, 2);
+      assert.ok(c.monc.calls.includes('getVersion osdmap'), 'asked the mon for the newest epoch');
+      assert.equal(
+        cluster.store.get({ pool: 2, nspace: '', key: '', oid: 'new-pool-object' })?.data.toString(),
+        'ok',
+      );
+    });
+  },
+);
+
+test(
+  'objecter: an op with no up primary waits (homeless) until a map brings one, asked for by subscription',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client();
+      const io = c.ioctx();
+      cluster.updateMap((m) => {
+        for (let i = 0; i < 3; i++) m.setState(i, OsdState.EXISTS);
+      });
+      await until(() => c.objecter.osdmap.epoch === 2, 'all-down map');
+      const write = io.writeFull('homeless', Buffer.from('h'));
+      await settle(20);
+      assert.equal(cluster.store.log.length, 0, 'nothing sent while no OSD is up');
+      // Only subscribers get the next map: the Objecter must have asked for it.
+      cluster.updateMap((m) => {
+        for (let i = 0; i < 3; i++) m.setState(i, OsdState.EXISTS | OsdState.UP);
+      }, 'subscribers');
+      await write;
+      assert.equal(
+        cluster.store.get({ pool: 1, nspace: '', key: '', oid: 'homeless' })?.data.toString(),
+        'h',
+      );
+    });
+  },
+);
+
+test('objecter: PAUSEWR holds writes but not reads; clearing it sends them', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    await io.writeFull('p', Buffer.from('1'));
+    cluster.updateMap((m) => {
+      m.flags |= OsdMapFlag.PAUSEWR;
+    });
+    await until(() => c.objecter.osdmap.testFlag(OsdMapFlag.PAUSEWR), 'paused map');
+    const before = cluster.store.log.length;
+    const write = io.writeFull('p', Buffer.from('2'));
+    assert.equal((await io.read('p', 0)).toString(), '1', 'reads still go');
+    await settle(20);
+    assert.equal(cluster.store.log.filter((r) => r.isWrite).length, before, 'the write was held');
+    cluster.updateMap((m) => {
+      m.flags &= ~OsdMapFlag.PAUSEWR;
+    });
+    await write;
+    assert.equal((await io.read('p', 0)).toString(), '2');
+  });
+});
+
+// ---------------------------------------------------------------------- timeouts and limits
+
+test('objecter: rados_osd_op_timeout → ETIMEDOUT, budget returned, the late reply ignored', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const clock = new ManualClock();
+    const c = await cluster.client({
+      clock,
+      config: { rados_osd_op_timeout: '5', objecter_inflight_ops: '1' },
+    });
+    const io = c.ioctx();
+    const osd = cluster.osds[cluster.locate('slow').primary]!;
+    osd.holdAll = true;
+    const slow = io.writeFull('slow', Buffer.from('s'));
+    let settled = false;
+    slow.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await until(() => osd.held.length === 1, 'write held');
+    clock.advance(4999);
+    await settle(5);
+    assert.equal(settled, false, 'not before the timeout');
+    clock.advance(1);
+    await assert.rejects(slow, (e: unknown) => isCephError(e, 'ETIMEDOUT'));
+    // The one op slot came back: the next op goes through.
+    osd.holdAll = false;
+    await io.writeFull(cluster.objectOn(osd.id, 'next'), Buffer.from('n'));
+    osd.release(); // the late reply to the timed-out op
+    await settle(10);
+    assert.equal(c.objecter.osdmap.epoch, 1);
+  });
+});
+
+test('objecter: objecter_inflight_ops bounds the ops outstanding at the OSDs', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client({ config: { objecter_inflight_ops: '8' } });
+    const io = c.ioctx();
+    for (const o of cluster.osds) o.holdAll = true;
+    const heldTotal = (): number => cluster.osds.reduce((n, o) => n + o.held.length, 0);
+    const total = 50;
+    let done = 0;
+    const writes = Array.from({ length: total }, (_, i) =>
+      io.writeFull(`bound-${i}`, Buffer.from('b')).then(() => void done++),
+    );
+    let maxHeld = 0;
+    while (done < total) {
+      await until(
+        () => heldTotal() === Math.min(8, total - done),
+        `${Math.min(8, total - done)} ops at the OSDs`,
+      );
+      await settle(5);
+      maxHeld = Math.max(maxHeld, heldTotal());
+      assert.ok(heldTotal() <= 8, `at most 8 outstanding (saw ${heldTotal()})`);
+      const before = done;
+      for (const o of cluster.osds) o.release();
+      await until(() => done > before, 'progress');
+    }
+    await Promise.all(writes);
+    assert.equal(maxHeld, 8);
+  });
+});
+
+test('objecter: objecter_inflight_op_bytes bounds the bytes in flight', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client({ config: { objecter_inflight_op_bytes: '1000' } });
+    const io = c.ioctx();
+    for (const o of cluster.osds) o.holdAll = true;
+    const heldTotal = (): number => cluster.osds.reduce((n, o) => n + o.held.length, 0);
+    const writes = Array.from({ length: 9 }, (_, i) => io.writeFull(`bytes-${i}`, Buffer.alloc(300, i)));
+    await until(() => heldTotal() === 3, '3 × 300 bytes in flight');
+    await settle(20);
+    assert.equal(heldTotal(), 3);
+    for (const o of cluster.osds) o.holdAll = false;
+    for (const o of cluster.osds) o.release();
+    await Promise.all(writes);
+  });
+});
+
+// ---------------------------------------------------------------------- backoff
+
+test('objecter: backoff BLOCK holds ops for the PG (acked); UNBLOCK sends them', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const oid = 'blocked';
+    const { pgid, primary } = cluster.locate(oid);
+    const osd = cluster.osds[primary]!;
+    await io.writeFull(oid, Buffer.from('0')); // open the session
+    const begin: HObject = { key: '', oid: '', snap: 0n, hash: 0, max: false, nspace: '', pool: 1n };
+    const end: HObject = { ...begin, pool: 2n };
+    const id = osd.block(pgid, begin, end);
+    await until(() => osd.backoffAcks.length === 1, 'ACK_BLOCK');
+    const ack = osd.backoffAcks[0]!;
+    assert.equal(ack.id, id);
+    assert.deepEqual(ack.pgid, pgid);
+    const before = osd.received.length;
+    const write = io.writeFull(oid, Buffer.from('1'));
+    await settle(30);
+    assert.equal(osd.received.length, before, 'op held by the client while blocked');
+    osd.unblock(id);
+    await write;
+    assert.equal(osd.received.length, before + 1);
+    assert.equal((await io.read(oid, 0)).toString(), '1');
+  });
+});
+
+// ---------------------------------------------------------------------- session faults
+
+test(
+  'objecter: the OSD closing the connection mid-op → op resent on a new connection, applied once',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client();
+      const io = c.ioctx();
+      const osd = cluster.osds[cluster.locate('reset').primary]!;
+      osd.holdAll = true;
+      const write = io.writeFull('reset', Buffer.from('r'));
+      await until(() => osd.held.length === 1, 'write held');
+      const oldCon = osd.held[0]!.con;
+      osd.holdAll = false;
+      osd.release(); // applied, but the reply…
+      oldCon.markDown(); // …dies with the connection
+      await write;
+      const mine = osd.received.filter((r) => r.name.oid === 'reset');
+      assert.equal(mine.length, 2);
+      assert.notEqual(mine[1]!.con, oldCon);
+      assert.equal(mine[1]!.msg.retryAttempt, 1);
+      assert.equal(cluster.store.appliedCount(mine[0]!.reqid), 1);
+    });
+  },
+);
+
+test('objecter: shutDown fails in-flight ops with ESHUTDOWN', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    for (const o of cluster.osds) o.holdAll = true;
+    const write = io.writeFull('bye', Buffer.from('b'));
+    await until(() => cluster.osds.some((o) => o.held.length === 1), 'write held');
+    await c.objecter.shutDown();
+    await assert.rejects(write, (e: unknown) => isCephError(e, 'ESHUTDOWN'));
+    await assert.rejects(io.writeFull('after', Buffer.from('a')), (e: unknown) =>
+      isCephError(e, 'ESHUTDOWN'),
+    );
+  });
+});
+
+// ---------------------------------------------------------------------- watch / notify
+
+interface Watcher {
+  client: FakeClient;
+  cookie: bigint;
+  events: WatchNotifyEvent[];
+  errors: Error[];
+  ackErrors: unknown[];
+}
+
+async function watchOn(client: FakeClient, oid: string, ackWith: string | undefined): Promise<Watcher> {
+  const io = client.ioctx();
+  const w: Watcher = { client, cookie: 0n, events: [], errors: [], ackErrors: [] };
+  w.cookie = await io.watch(oid, {
+    onNotify(ev) {
+      w.events.push(ev);
+      // The ack's own reply may still be on its way when a test ends (ESHUTDOWN): keep it, do not throw.
+      if (ackWith !== undefined) {
+        io.notifyAck(oid, ev.notifyId, ev.cookie, Buffer.from(ackWith)).catch((e: unknown) =>
+          w.ackErrors.push(e),
+        );
+      }
+    },
+    onError(err) {
+      w.errors.push(err);
+    },
+  });
+  return w;
+}
+
+const name = (oid: string) => ({ pool: 1, nspace: '', key: '', oid });
+
+test(
+  'objecter: watch gets notifications; notify returns every ack and the watchers that timed out',
+  T,
+  async () => {
+    const osdClock = new ManualClock();
+    await withCluster({ clock: osdClock }, async (cluster) => {
+      const [a, b, notifier] = [await cluster.client(), await cluster.client(), await cluster.client()];
+      const oid = 'watched';
+      await notifier.ioctx().create(oid, false);
+      const wa = await watchOn(a, oid, 'from-a');
+      const wb = await watchOn(b, oid, undefined); // never acks
+
+      const p = notifier.ioctx().notify(oid, Buffer.from('hello'), 1000);
+      await until(() => [...cluster.store.notifies.values()].some((n) => n.acks.length === 1), 'a acked');
+      assert.equal(wb.events.length, 1);
+      osdClock.advance(1000);
+      const err = await p.then(
+        () => assert.fail('notify should time out'),
+        (e: unknown) => e,
+      );
+      assert.equal(errCode(err), 'ETIMEDOUT');
+      const result = (err as { notifyResult: NotifyResult }).notifyResult;
+      assert.deepEqual(
+        result.acks.map((x) => [x.gid, x.cookie, x.payload.toString()]),
+        [[a.gid, wa.cookie, 'from-a']],
+      );
+      assert.deepEqual(result.timeouts, [{ gid: b.gid, cookie: wb.cookie }]);
+      for (const w of [wa, wb]) {
+        assert.equal(w.events[0]!.payload.toString(), 'hello');
+        assert.equal(w.events[0]!.notifierGid, notifier.gid);
+        assert.equal(w.events[0]!.cookie, w.cookie);
+      }
+
+      // Once b unwatches, a notify completes with a's ack alone.
+      await b.ioctx().unwatch(wb.cookie);
+      const ok = await notifier.ioctx().notify(oid, Buffer.from('again'), 1000);
+      assert.deepEqual(
+        ok.acks.map((x) => [x.gid, x.payload.toString()]),
+        [[a.gid, 'from-a']],
+      );
+      assert.deepEqual(ok.timeouts, []);
+      assert.equal(wa.errors.length, 0);
+    });
+  },
+);
+
+test(
+  'objecter: a watch survives an OSD restart: RECONNECT with a bumped gen, notifications resume',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const [a, notifier] = [await cluster.client(), await cluster.client()];
+      const oid = cluster.objectOn(0, 'survivor');
+      await notifier.ioctx().create(oid, false);
+      const wa = await watchOn(a, oid, 'ack');
+      await notifier.ioctx().notify(oid, Buffer.from('1'), 5000);
+      const history = () => [...cluster.store.watchersOf(name(oid)).values()][0]!.history;
+
+      await cluster.crashOsd(0, { markDown: true });
+      await until(
+        () => history().some((h) => h.op === WatchOp.RECONNECT && h.osd !== 0),
+        'reconnected elsewhere',
+      );
+      await notifier.ioctx().notify(oid, Buffer.from('2'), 5000);
+
+      await cluster.restartOsd(0, { markUp: true });
+      await until(
+        () => history().at(-1)!.op === WatchOp.RECONNECT && history().at(-1)!.osd === 0,
+        'reconnected to osd.0',
+      );
+      await notifier.ioctx().notify(oid, Buffer.from('3'), 5000);
+
+      assert.deepEqual(
+        wa.events.map((e) => e.payload.toString()),
+        ['1', '2', '3'],
+      );
+      const h = history();
+      assert.equal(h[0]!.op, WatchOp.WATCH);
+      const gens = h.filter((x) => x.op === WatchOp.RECONNECT).map((x) => x.gen);
+      assert.ok(gens.length >= 2);
+      assert.ok(
+        gens.every((g, i) => i === 0 || g > gens[i - 1]!),
+        `gens strictly increase: ${gens.join(',')}`,
+      );
+      assert.ok(gens[0]! > 0);
+      assert.deepEqual(wa.errors, []);
+      assert.ok(a.ioctx().watchCheck(wa.cookie) >= 0);
+    });
+  },
+);
+
+test('objecter: a DISCONNECT from the OSD surfaces ENOTCONN to the watcher', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const a = await cluster.client();
+    const oid = 'dropped-watch';
+    await a.ioctx().create(oid, false);
+    const wa = await watchOn(a, oid, 'x');
+    const osd = cluster.osds[cluster.locate(oid).primary]!;
+    assert.ok(osd.disconnectWatch(name(oid), wa.cookie));
+    await until(() => wa.errors.length === 1, 'onError');
+    assert.equal(errCode(wa.errors[0]), 'ENOTCONN');
+    assert.equal(a.ioctx().watchCheck(wa.cookie), -107);
+    await settle(10);
+    assert.equal(wa.errors.length, 1, 'reported once');
+  });
+});
+
+test('objecter: a RECONNECT the OSD refuses (watch expired) surfaces ENOTCONN', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const a = await cluster.client();
+    const oid = 'expired-watch';
+    await a.ioctx().create(oid, false);
+    const wa = await watchOn(a, oid, 'x');
+    const osd = cluster.osds[cluster.locate(oid).primary]!;
+    cluster.store.watchersOf(name(oid)).clear(); // the OSD timed the watch out
+    for (const con of osd.clientConnections) con.markDown();
+    await until(() => wa.errors.length === 1, 'onError');
+    assert.equal(errCode(wa.errors[0]), 'ENOTCONN');
+    const last = osd.received.filter((r) => r.name.oid === oid).at(-1)!;
+    assert.equal(last.msg.ops[0]!.watch.op, WatchOp.RECONNECT);
+  });
+});
