@@ -117,10 +117,30 @@ export function formatByteU(value: bigint | number): string {
   const d = Number(v) / Number(mult);
   let text = '';
   for (let digits = 2; digits >= 0; digits--) {
-    text = `${d.toFixed(digits)}${unit}`;
+    text = `${formatFixedC(d, digits)}${unit}`;
     if (text.length <= 7) break;
   }
   return text;
+}
+
+/**
+ * C's `%.<digits>f`: the exact value of the double rounded to `digits`
+ * decimals, ties to even (JavaScript's toFixed rounds ties up).
+ */
+export function formatFixedC(d: number, digits: number): string {
+  if (!Number.isFinite(d)) return String(d);
+  const negative = d < 0 || Object.is(d, -0);
+  // toFixed(100) is the exact decimal expansion for the magnitudes printed here
+  const exact = Math.abs(d).toFixed(100);
+  const [whole, frac] = exact.split('.') as [string, string];
+  const kept = BigInt(whole + frac.slice(0, digits));
+  const rest = frac.slice(digits);
+  const half = '5' + '0'.repeat(rest.length - 1);
+  let rounded = kept;
+  if (rest > half || (rest === half && kept % 2n === 1n)) rounded += 1n;
+  let text = rounded.toString().padStart(digits + 1, '0');
+  if (digits > 0) text = `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  return (negative ? '-' : '') + text;
 }
 
 export type TextAlign = 'left' | 'right';
