@@ -71,6 +71,8 @@ export function testerDeviceWeight(f: number): number {
  */
 export interface TesterStream {
   write(s: string): void;
+  /** Where the few diagnostic lines go (crushtool's cerr). */
+  writeErr?(s: string): void;
   /** Mark the stream failed; later writes are dropped. */
   fail(): void;
 }
@@ -129,8 +131,12 @@ export function runCrushTester(map: CrushMap, opts: CrushTesterOptions, out: Tes
     if (dw !== undefined) weight.push(dw);
     else weight.push(present.has(o) ? 0x10000 : 0);
   }
-  if (opts.outputUtilizationAll)
-    out.write(`devices weights (hex): [${weight.map((w) => w.toString(16)).join(',')}]\n`);
+  if (opts.outputUtilizationAll) {
+    // crushtool prints this one line to stderr
+    const line = `devices weights (hex): [${weight.map((w) => w.toString(16)).join(',')}]\n`;
+    if (out.writeErr) out.writeErr(line);
+    else out.write(line);
+  }
 
   const chooseTries = opts.outputChooseTries
     ? new Array<number>(map.tunables.chooseTotalTries + 1).fill(0)

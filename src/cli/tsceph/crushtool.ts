@@ -650,6 +650,7 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
       fail: () => {
         bad = true;
       },
+      writeErr: errw,
     });
   }
 
