@@ -45,6 +45,10 @@ export interface RealCluster {
   fsid: string;
   /** Run the real `ceph` CLI against this cluster; resolves stdout, rejects on non-zero exit. */
   ceph(args: string[], opts?: { timeoutMs?: number }): Promise<string>;
+  /** Kill one OSD process (SIGKILL by default: a crash, not a clean stop); resolves when it exited. */
+  killOsd(id: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Start a killed OSD again from its data folder. */
+  startOsd(id: number): void;
   stop(): Promise<void>;
 }
 
@@ -164,12 +168,24 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
   };
   const ceph = (args: string[], opts: { timeoutMs?: number } = {}) =>
     run('ceph', ['-c', confPath, '--connect-timeout', '15', ...args], opts.timeoutMs ?? 60_000);
-  const daemon = (tag: string, cmd: string, args: string[]) => {
+  const osdChildren = new Map<number, ChildProcess>();
+  const daemon = (tag: string, cmd: string, args: string[]): ChildProcess => {
     const out = openSync(join(dir, 'log', `${tag}.stdout`), 'a');
     const child = spawn(cmd, args, { stdio: ['ignore', out, out], detached: false });
     closeSync(out);
     children.push(child);
     writeFileSync(join(dir, 'pids'), children.map((c) => String(c.pid)).join('\n') + '\n');
+    return child;
+  };
+  const startOsd = (id: number) => {
+    osdChildren.set(id, daemon(`osd.${id}`, 'ceph-osd', ['-c', confPath, '-i', String(id), '-f']));
+  };
+  const killOsd = async (id: number, signal: NodeJS.Signals = 'SIGKILL') => {
+    const child = osdChildren.get(id);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
   };
 
   const stop = async () => {
@@ -226,7 +242,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       const id = (await ceph(['osd', 'new', uuid])).trim();
       mkdirSync(join(dir, `osd.${id}`), { recursive: true });
       await run('ceph-osd', ['-c', confPath, '-i', id, '--mkfs', '--osd-uuid', uuid], 120_000);
-      daemon(`osd.${id}`, 'ceph-osd', ['-c', confPath, '-i', id, '-f']);
+      startOsd(Number(id));
     }
     if (o.osds > 0) {
       await waitFor(`${o.osds} osds up`, 120_000, async () => {
@@ -250,7 +266,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
     await stop();
     throw err;
   }
-  return { confPath, monAddr, dir, fsid, ceph, stop };
+  return { confPath, monAddr, dir, fsid, ceph, killOsd, startOsd, stop };
 }
 
 /** True when real Ceph's daemons and tools are installed on this machine. */

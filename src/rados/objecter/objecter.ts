@@ -63,7 +63,7 @@ import { LingerOp, type NotifyCompletion, type WatchHandler } from './linger-op.
 import { calcTarget, newOpTarget, TargetChange, type OpTarget } from './op-target.js';
 import type { ObjecterOp, OpReply, SnapContext } from './objecter-op.js';
 import { prepareOsdOp } from './prepare-op.js';
-import { OsdSession, type Backoff } from './osd-session.js';
+import { containedBy, OsdSession, type Backoff } from './osd-session.js';
 import { MonOps } from './mon-ops.js';
 
 const log = logger('objecter', 'client.objecter ');
@@ -154,7 +154,7 @@ export class Objecter implements Dispatcher {
     this.state = 'running';
     this.messenger.addDispatcherTail(this);
     this.monc.on('session', this.onMonSession);
-    this.monc.subWant('osdmap', 0, 0);
+    this.maybeRequestMap(true);
     this.scheduleTick();
     return Promise.resolve();
   }
@@ -424,7 +424,10 @@ export class Objecter implements Dispatcher {
     if (force) this.monc.renewSubs();
   }
 
-  /** `handle_osd_map`: apply incrementals in order (or jump to a full map), rescanning ops after each epoch. */
+  /**
+   * `handle_osd_map`: apply incrementals in order (or jump to a full map),
+   * recomputing every target after each epoch, then resend what moved once.
+   */
   private handleOsdMap(m: MOSDMap): void {
     if (this.state !== 'running') return;
     if (this.monc.fsid && m.fsid !== this.monc.fsid) {
@@ -434,6 +437,7 @@ export class Objecter implements Dispatcher {
     const last = m.last;
     if (this.map && last <= this.map.epoch) return;
     let skippedMap = false;
+    const resend: ResendSet = { ops: new Map(), lingers: new Set() };
     if (!this.map) {
       const newest = Math.max(0, ...m.maps.keys());
       if (newest === 0) {
@@ -442,14 +446,13 @@ export class Objecter implements Dispatcher {
         return;
       }
       this.map = OSDMap.decode(m.maps.get(newest)!);
-      this.rescan(false);
+      this.rescan(false, resend);
     }
-    const map = this.map;
-    for (let e = map.epoch + 1; e <= last; e++) {
+    for (let e = this.map.epoch + 1; e <= last; e++) {
       const inc = m.incrementalMaps.get(e);
       const full = m.maps.get(e);
       if (inc) {
-        map.applyIncremental(decodeOSDMapIncremental(inc));
+        this.map.applyIncremental(decodeOSDMapIncremental(inc));
       } else if (full) {
         this.map = OSDMap.decode(full);
       } else {
@@ -466,9 +469,11 @@ export class Objecter implements Dispatcher {
           break;
         }
       }
-      this.rescan(skippedMap);
+      this.rescan(skippedMap, resend);
       skippedMap = false;
     }
+    // Like Ceph, resend once per map message, after every epoch in it was applied and scanned.
+    this.sendCollected(resend);
     this.monc.subGot('osdmap', this.osdmap.epoch);
     log.debug(3, () => `handle_osd_map got epochs up to ${last}, now at ${this.osdmap.epoch}`);
     const ready = this.mapWaiters.filter((w) => this.osdmap.epoch >= w.minEpoch);
@@ -484,8 +489,8 @@ export class Objecter implements Dispatcher {
     }
   }
 
-  /** `_scan_requests` over every session after one map epoch; resends what moved, in tid order. */
-  private rescan(skippedMap: boolean): void {
+  /** `_scan_requests` over every session after one map epoch; collects what must be resent. */
+  private rescan(skippedMap: boolean, resend: ResendSet): void {
     const map = this.osdmap;
     // Sessions whose OSD went down or changed address are closed; their ops get new targets below.
     for (const s of [...this.sessions.values()]) {
@@ -499,7 +504,6 @@ export class Objecter implements Dispatcher {
         for (const l of [...s.lingers.values()]) this.moveLinger(l, this.homeless);
       }
     }
-    const toSend: ObjecterOp[] = [];
     const allOps = [...this.inflight.values()].sort((a, b) => (a.tid < b.tid ? -1 : 1));
     for (const op of allOps) {
       if (!op.session) continue;
@@ -518,9 +522,8 @@ export class Objecter implements Dispatcher {
         this.cancelRegistrationOp(op);
         continue;
       }
-      if (!s.isHomeless) toSend.push(op);
+      if (!s.isHomeless) resend.ops.set(op.tid, op);
     }
-    for (const op of toSend) this.sendOp(op);
     for (const l of [...this.lingers.values()]) {
       if (l.canceled) continue;
       const wasHomeless = !l.session || l.session.isHomeless;
@@ -532,8 +535,21 @@ export class Objecter implements Dispatcher {
       if (change === TargetChange.NEED_RESEND || skippedMap || wasHomeless) {
         const s = this.sessionFor(l.target);
         this.moveLinger(l, s);
-        if (!s.isHomeless) this.sendLinger(l);
+        if (!s.isHomeless) resend.lingers.add(l);
       }
+    }
+  }
+
+  /** Send what the scans of one map message collected: each op and linger once, ops in tid order. */
+  private sendCollected(resend: ResendSet): void {
+    const ops = [...resend.ops.values()].sort((a, b) => (a.tid < b.tid ? -1 : 1));
+    for (const op of ops) {
+      if (this.inflight.get(op.tid) === op && op.session && !op.session.isHomeless && !op.target.paused) {
+        this.sendOp(op);
+      }
+    }
+    for (const l of resend.lingers) {
+      if (!l.canceled && l.session && !l.session.isHomeless) this.sendLinger(l);
     }
   }
 
@@ -606,9 +622,11 @@ export class Objecter implements Dispatcher {
     } else if (m.op === BackoffOp.UNBLOCK) {
       const b = s.removeBackoff(m.pgid, m.id);
       if (!b) return;
+      // Only ops inside the lifted range were held; the rest are already at the OSD.
       for (const op of s.opsInOrder()) {
         const t = op.target;
         if (!t.actualPgid || !samePg(t.actualPgid, b.pgid)) continue;
+        if (!containedBy(targetHObject(t), b.begin, b.end)) continue;
         this.sendOp(op);
       }
     }
@@ -856,8 +874,9 @@ export class Objecter implements Dispatcher {
   private watchError(l: LingerOp, err: Error): void {
     if (l.lastError) return;
     const ce = err instanceof CephError ? err : new CephError('ENOTCONN', String(err));
-    // Timeouts mean the OSD dropped us: report them as a disconnect, as Ceph normalizes them.
-    const normalized = ce.code === 'ETIMEDOUT' ? new CephError('ENOTCONN', ce.message) : ce;
+    // `_normalize_watch_error`: a RECONNECT that raced the object's deletion (ENOENT) looks
+    // like the deletion's own disconnect; every other error reaches the watcher as it is.
+    const normalized = ce.code === 'ENOENT' ? new CephError('ENOTCONN', ce.message) : ce;
     l.lastError = normalized.errno;
     log.debug(1, () => `watch ${l.lingerId} on ${l.target.baseOid} lost: ${errnoName(normalized.errno)}`);
     const handler = l.handler;
@@ -1033,6 +1052,12 @@ function formatSnap(s: bigint): string {
 /** A timestamp as Ceph streams `utime_t`: local `YYYY-MM-DDTHH:MM:SS.uuuuuu+ZZZZ`. */
 function formatStamp(ms: number): string {
   return formatLogStamp(ms, false);
+}
+
+/** Ops and lingers the scans of one map message found must go out again. */
+interface ResendSet {
+  ops: Map<bigint, ObjecterOp>;
+  lingers: Set<LingerOp>;
 }
 
 function nowUTime(clock: Clock): UTime {

@@ -47,7 +47,7 @@ export class OsdSession {
   backoffFor(pgid: SpgId, hobj: HObject): Backoff | undefined {
     const list = this.backoffs.get(pgKey(pgid));
     if (!list) return undefined;
-    return list.find((b) => compareHObjects(b.begin, hobj) <= 0 && compareHObjects(hobj, b.end) < 0);
+    return list.find((b) => containedBy(hobj, b.begin, b.end));
   }
 
   addBackoff(b: Backoff): void {
@@ -73,6 +73,15 @@ export class OsdSession {
   opsInOrder(): ObjecterOp[] {
     return [...this.ops.values()].sort((a, b) => (a.tid < b.tid ? -1 : a.tid > b.tid ? 1 : 0));
   }
+}
+
+/**
+ * `op_target_t::contained_by`: the object is the range's first, or strictly
+ * inside it — so a one-object backoff (begin == end) holds exactly that object.
+ */
+export function containedBy(hobj: HObject, begin: HObject, end: HObject): boolean {
+  const r = compareHObjects(hobj, begin);
+  return r === 0 || (r > 0 && compareHObjects(hobj, end) < 0);
 }
 
 export function pgKey(pgid: SpgId): string {
