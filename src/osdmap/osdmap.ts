@@ -19,6 +19,7 @@ import {
   crushDoRule,
   crushRuleExists,
   decodeCrushMap,
+  emptyCrushMap,
   encodeCrushMap,
   type CrushMap,
 } from '../crush/index.js';
@@ -123,10 +124,10 @@ export class OSDMap {
   primaryTemp = new PgMap<number>();
   /** `vector<uint32_t> osd_primary_affinity` (16.16), or undefined when every OSD has the default. */
   osdPrimaryAffinity: number[] | undefined;
-  /** The CRUSH map, decoded. */
-  crush!: CrushMap;
+  /** The CRUSH map, decoded (an empty map in a fresh OSDMap). */
+  crush: CrushMap = emptyCrushMap();
   /** The CRUSH map as encoded in the map (re-encoded only when replaced). */
-  crushBuf: Buffer = Buffer.alloc(0);
+  crushBuf: Buffer = encodeCrushMap(this.crush);
   /** `map<string, map<string,string>> erasure_code_profiles`. */
   erasureCodeProfiles = new Map<string, Map<string, string>>();
   /** `map<pg_t, vector<int32_t>> pg_upmap`: explicit raw mappings. */
