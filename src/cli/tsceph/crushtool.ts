@@ -685,6 +685,15 @@ const TUNABLE_OPTIONS = [
 ];
 void UNSUPPORTED_FLAGS;
 
+/** Write and wait until the stream has taken the data (pipes may not be synchronous). */
+function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  // a reader that went away (`| head`) ends the output quietly, as SIGPIPE ends crushtool
+  if (stream.listenerCount('error') === 0) stream.on('error', () => undefined);
+  return new Promise((resolve) => {
+    stream.write(Buffer.from(text, 'utf8'), () => resolve());
+  });
+}
+
 /** Run crushtool with `argv` (without the program name); resolves to the exit status. */
 export async function crushtoolMain(argv: string[], io: Partial<CrushtoolIo> = {}): Promise<number> {
   const stdoutChunks: string[] = [];
@@ -704,9 +713,10 @@ export async function crushtoolMain(argv: string[], io: Partial<CrushtoolIo> = {
     if (!(e instanceof Exit)) throw e;
     code = e.code;
   } finally {
-    // output is gathered and written once: large --show-mappings runs stay fast
-    if (stdoutChunks.length > 0) process.stdout.write(Buffer.from(stdoutChunks.join(''), 'utf8'));
-    if (stderrChunks.length > 0) process.stderr.write(Buffer.from(stderrChunks.join(''), 'utf8'));
+    // output is gathered and written once (large --show-mappings runs stay fast); the
+    // callbacks wait until a pipe took it all, since the caller exits right after
+    if (stdoutChunks.length > 0) await writeAll(process.stdout, stdoutChunks.join(''));
+    if (stderrChunks.length > 0) await writeAll(process.stderr, stderrChunks.join(''));
   }
   return code;
 }
