@@ -309,6 +309,43 @@ describe('crushtool interop: choose_args fallback and re-encoded maps', { skip }
   });
 });
 
+describe('crushtool interop: choose_args Ceph drops when decoding', { skip }, () => {
+  test('crushtool interop: weight sets of a non-straw2 bucket survive -c but not decode (update_choose_args)', async () => {
+    const text = [
+      'device 0 osd.0',
+      'device 1 osd.1',
+      'device 2 osd.2',
+      'type 0 osd',
+      'type 1 root',
+      'root r {\n\tid -1\n\talg straw\n\titem osd.0 weight 1.0\n\titem osd.1 weight 1.0\n}',
+      'root q {\n\tid -2\n\talg straw2\n\titem osd.2 weight 1.0\n}',
+      'rule a {\n\tid 0\n\ttype replicated\n\tmin_size 1\n\tmax_size 3\n\tstep take r\n\tstep choose firstn 0 type osd\n\tstep emit\n}',
+      'choose_args 0 {',
+      '  {\n    bucket_id -1\n    weight_set [\n      [ 0.0 1.0 ]\n    ]\n  }',
+      '  {\n    bucket_id -2\n    weight_set [\n      [ 2.0 ]\n      [ 3.0 ]\n    ]\n    ids [ -5 ]\n  }',
+      '}',
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'ns.txt'), text);
+    await same(['-c', 'ns.txt', '-o', 'ns@OUT'], ['ns']);
+    assert.equal(real(['-c', 'ns.txt', '-o', 'ns.bin']).code, 0);
+    await same(['-d', 'ns.bin']);
+    await same(['-i', 'ns.bin', '--set-choose-total-tries', '19', '-o', 'ns2@OUT'], ['ns2']);
+    await same([
+      '-i',
+      'ns.bin',
+      '--test',
+      '--show-mappings',
+      '--num-rep',
+      '2',
+      '--min-x',
+      '0',
+      '--max-x',
+      '63',
+    ]);
+  });
+});
+
 describe('crushtool interop: arguments and errors', { skip }, () => {
   const cases: string[][] = [
     [],
