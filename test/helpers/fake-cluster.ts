@@ -30,7 +30,7 @@ import { IoCtx } from '../../src/rados/io-ctx.js';
 import { Objecter } from '../../src/rados/objecter/objecter.js';
 import { FakeMonClient, type MapSource } from './fake-mon-client.js';
 import { FakeOsd, type PrimaryOracle } from './fake-osd.js';
-import { FakeStore } from './fake-store.js';
+import { FakeStore, type ObjectName } from './fake-store.js';
 
 export interface FakeClusterOptions {
   /** Number of OSDs (default 3). */
@@ -124,6 +124,20 @@ export class FakeCluster implements PrimaryOracle, MapSource {
   primaryOf(pgid: SpgId): number {
     if (!this.map.getPool(pgid.pgid.pool)) return -1;
     return this.map.pgToUpActing(pgid.pgid).actingPrimary;
+  }
+
+  pgNum(pool: number): number {
+    return this.map.getPool(pool)?.pgNum ?? 0;
+  }
+
+  place(name: ObjectName): { hash: number; pgSeed: number } {
+    const raw = this.map.objectLocatorToPg(name.oid, {
+      pool: name.pool,
+      key: name.key,
+      nspace: name.nspace,
+      hash: -1,
+    });
+    return { hash: raw.seed, pgSeed: this.map.rawPgToPg(raw).seed };
   }
 
   fullMap(epoch: number): Buffer | undefined {

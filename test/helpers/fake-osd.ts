@@ -13,7 +13,16 @@
  *          → execute on the store → [delay] → MOSDOpReply(tid, retry_attempt)
  */
 import { EntityType, type EntityAddrVec } from '../../src/encoding/types.js';
-import { CEPH_NOSNAP, type HObject, type SpgId } from '../../src/encoding/osd-types.js';
+import { Decoder } from '../../src/encoding/decoder.js';
+import { encode } from '../../src/encoding/encoder.js';
+import {
+  CEPH_NOSNAP,
+  decodeHObject,
+  encodeHObject,
+  maxHObject,
+  type HObject,
+  type SpgId,
+} from '../../src/encoding/osd-types.js';
 import { systemClock, type Clock, type TimerHandle } from '../../src/msg/clock.js';
 import { ProtocolState, type Connection } from '../../src/msg/connection.js';
 import type { Dispatcher } from '../../src/msg/dispatch-queue.js';
@@ -27,18 +36,30 @@ import { MOSDOpReply } from '../../src/msg/messages/osd-op-reply.js';
 import { MOSDBackoff } from '../../src/msg/messages/osd-backoff.js';
 import { MWatchNotify } from '../../src/msg/messages/watch-notify.js';
 import type { OSDOp } from '../../src/msg/messages/osd-op.js';
-import { BackoffOp, OsdFlag, OsdMessageType, WatchEvent, WatchOp } from '../../src/msg/messages/index-osd.js';
-import { compareHObjects } from '../../src/rados/objecter/hobject-order.js';
+import {
+  BackoffOp,
+  OsdFlag,
+  OsdMessageType,
+  OsdOp,
+  OsdOpType,
+  WatchEvent,
+  WatchOp,
+  osdOpTypeIs,
+} from '../../src/msg/messages/index-osd.js';
+import { compareHObjects, reverseBits32 } from '../../src/rados/objecter/hobject-order.js';
+import { ALL_NSPACES } from '../../src/rados/io-ctx.js';
 import { encodeNotifyReply } from '../../src/rados/notify-reply.js';
 import {
   EAGAIN,
   ENOTCONN,
+  EOPNOTSUPP,
   ETIMEDOUT,
   formatReqId,
   objectKey,
   opsWrite,
   type Effect,
   type FakeStore,
+  type FakeWatch,
   type ObjectName,
   type PendingNotify,
 } from './fake-store.js';
@@ -68,6 +89,10 @@ export type OpAction =
 export interface PrimaryOracle {
   primaryOf(pgid: SpgId): number;
   epoch(): number;
+  /** The pool's pg_num (0 when the pool is gone). */
+  pgNum(pool: number): number;
+  /** An object's raw placement hash and the (folded) pg it lives in. */
+  place(name: ObjectName): { hash: number; pgSeed: number };
 }
 
 interface ActiveBackoff {
@@ -276,11 +301,7 @@ export class FakeOsd implements Dispatcher {
       this.drop(op, 'backoff');
       return;
     }
-    if (
-      this.dropMisdirected &&
-      (msg.flags & OsdFlag.PGOP) === 0 &&
-      this.oracle.primaryOf(msg.pgid) !== this.id
-    ) {
+    if (this.dropMisdirected && this.oracle.primaryOf(msg.pgid) !== this.id) {
       this.drop(op, 'misdirected');
       return;
     }
@@ -292,6 +313,11 @@ export class FakeOsd implements Dispatcher {
         msg.ops.map((o) => o.clone()),
         0n,
       );
+      return;
+    }
+    // A PG op is told by its op type (Pacific clients do not set CEPH_OSD_FLAG_PGOP).
+    if (msg.ops.some((o) => osdOpTypeIs(o.op, OsdOpType.PG))) {
+      this.processPgOp(op);
       return;
     }
     const isWrite = (msg.flags & OsdFlag.WRITE) !== 0 || opsWrite(msg.ops);
@@ -357,6 +383,61 @@ export class FakeOsd implements Dispatcher {
     this.reply(op, result, ops, 0n, retryAttempt);
   }
 
+  // ------------------------------------------------------------------ PG ops
+
+  /** PGNLS, as PrimaryLogPG::do_pg_op: entries of this PG from the cursor on, in bitwise order. */
+  private processPgOp(op: ReceivedOp): void {
+    const msg = op.msg;
+    const pool = msg.pgid.pgid.pool;
+    const seed = msg.pgid.pgid.seed;
+    const out = msg.ops.map((o) => o.clone());
+    let result = 0;
+    for (const o of out) {
+      if (o.op !== OsdOp.PGNLS) {
+        o.rval = EOPNOTSUPP;
+        result = EOPNOTSUPP;
+        break;
+      }
+      const count = Number(o.pgls.count);
+      const cursor = decodeHObject(new Decoder(o.indata));
+      const pgNum = this.oracle.pgNum(pool);
+      const start: HObject = {
+        key: '',
+        oid: '',
+        snap: 0n,
+        hash: seed,
+        max: false,
+        nspace: '',
+        pool: BigInt(pool),
+      };
+      const end = pgHObjectEnd(pool, seed, pgNum);
+      const lower = compareHObjects(cursor, start) < 0 ? start : cursor;
+      const all = msg.oloc.nspace === ALL_NSPACES;
+      const candidates: HObject[] = [];
+      for (const k of this.store.objects.keys()) {
+        const [p, nspace, key, ...rest] = k.split('/');
+        const name = { pool: Number(p), nspace: nspace!, key: key!, oid: rest.join('/') };
+        if (name.pool !== pool || (!all && name.nspace !== msg.oloc.nspace)) continue;
+        const place = this.oracle.place(name);
+        if (place.pgSeed !== seed) continue;
+        const h: HObject = { ...name, snap: CEPH_NOSNAP, hash: place.hash, max: false, pool: BigInt(pool) };
+        if (compareHObjects(h, lower) >= 0) candidates.push(h);
+      }
+      candidates.sort(compareHObjects);
+      const page = candidates.slice(0, count);
+      const more = candidates.length > count;
+      const handle = more ? candidates[count]! : end;
+      if (!more) result = 1; // this PG is done; the handle is the next PG's start
+      o.outdata = encode((e) =>
+        e.struct(1, 1, (b) => {
+          encodeHObject(b, handle);
+          b.list(page, (x, h) => x.string(h.nspace).string(h.oid).string(h.key));
+        }),
+      );
+    }
+    this.reply(op, result, out, 0n);
+  }
+
   // ------------------------------------------------------------------ watch / notify
 
   private runEffect(op: ReceivedOp, e: Effect): number {
@@ -387,6 +468,10 @@ export class FakeOsd implements Dispatcher {
           w.con = op.con;
           w.osd = this.id;
           w.history.push({ op: e.op, gen: e.gen, osd: this.id });
+          // Watch::connect: notifies still waiting for this watcher go out again on the new connection.
+          for (const n of this.store.notifies.values()) {
+            if (n.waiting.get(wkey) === w) this.sendNotify(w, n);
+          }
           return 0;
         }
         if (e.op === WatchOp.PING) {
@@ -421,6 +506,7 @@ export class FakeOsd implements Dispatcher {
       osd: this.id,
       notifierCon: op.con,
       notifierGid: gid,
+      payload: e.payload,
       waiting: new Map(),
       acks: [],
       complete(result: number): void {
@@ -443,21 +529,24 @@ export class FakeOsd implements Dispatcher {
     store.notifies.set(n.notifyId, n);
     for (const [k, w] of store.watchersOf(op.name)) {
       n.waiting.set(k, w);
-      if (isLive(w.con)) {
-        w.con!.sendMessage(
-          new MWatchNotify({
-            cookie: w.cookie,
-            notifyId: n.notifyId,
-            opcode: WatchEvent.NOTIFY,
-            bl: e.payload,
-            notifierGid: gid,
-          }),
-        );
-      }
+      this.sendNotify(w, n);
     }
     timer.handle = clock.setTimer(() => n.complete(ETIMEDOUT), (e.timeoutSeconds || 30) * 1000);
     // With no watchers the completion follows the notify's own reply, as on a real OSD.
     if (n.waiting.size === 0) queueMicrotask(() => n.complete(0));
+  }
+
+  private sendNotify(w: FakeWatch, n: PendingNotify): void {
+    if (!isLive(w.con)) return;
+    w.con!.sendMessage(
+      new MWatchNotify({
+        cookie: w.cookie,
+        notifyId: n.notifyId,
+        opcode: WatchEvent.NOTIFY,
+        bl: n.payload,
+        notifierGid: n.notifierGid,
+      }),
+    );
   }
 
   /** A NOTIFY_ACK from a watcher (the notify may have started on another fake OSD: they share the store). */
@@ -531,6 +620,32 @@ export class FakeOsd implements Dispatcher {
       return r === 0 || (r > 0 && compareHObjects(h, b.end) < 0);
     });
   }
+}
+
+/** `pg_t::get_hobj_end(pg_num)`: the first hobject past a PG in bitwise order (max after the last). */
+export function pgHObjectEnd(pool: number, seed: number, pgNum: number): HObject {
+  const bits = splitBits(seed, pgNum);
+  const revStart = reverseBits32(seed);
+  const revEnd = ((revStart | (bits >= 32 ? 0 : 0xffffffff >>> bits)) >>> 0) + 1;
+  if (revEnd >= 2 ** 32) return maxHObject();
+  return {
+    key: '',
+    oid: '',
+    snap: CEPH_NOSNAP,
+    hash: reverseBits32(revEnd),
+    max: false,
+    nspace: '',
+    pool: BigInt(pool),
+  };
+}
+
+/** `pg_t::get_split_bits`. */
+function splitBits(seed: number, pgNum: number): number {
+  if (pgNum <= 1) return 0;
+  let p = 0;
+  for (let v = pgNum; v > 0; v >>>= 1) p++;
+  const half = 2 ** (p - 1);
+  return seed % half < pgNum % half ? p : p - 1;
 }
 
 /** The hobject an MOSDOp addresses (`MOSDOp::get_hobj`). */

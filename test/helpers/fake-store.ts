@@ -102,6 +102,8 @@ export interface PendingNotify {
   osd: number;
   notifierCon: Connection;
   notifierGid: bigint;
+  /** The notify payload (re-sent to watchers that reconnect before acking). */
+  payload: Buffer;
   /** Watchers still to ack, by `cookie/client.N`. */
   waiting: Map<string, FakeWatch>;
   acks: { gid: bigint; cookie: bigint; payload: Buffer }[];

@@ -10,14 +10,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CephError, isCephError } from '../../../src/common/errors.js';
-import type { HObject } from '../../../src/encoding/osd-types.js';
+import { CEPH_NOSNAP, type HObject } from '../../../src/encoding/osd-types.js';
 import { ManualClock } from '../../../src/msg/clock.js';
 import { seededRandom } from '../../../src/msg/fault-injection.js';
 import { OsdMapFlag, OsdState } from '../../../src/osdmap/index.js';
 import { ObjectReadOperation, ObjectWriteOperation } from '../../../src/rados/operation.js';
 import type { NotifyResult } from '../../../src/rados/notify-reply.js';
 import type { WatchNotifyEvent } from '../../../src/rados/objecter/linger-op.js';
-import { WatchOp } from '../../../src/msg/messages/osd-op-codes.js';
+import { OsdOp, WatchOp } from '../../../src/msg/messages/osd-op-codes.js';
+import { ALL_NSPACES } from '../../../src/rados/io-ctx.js';
 import { FakeCluster, settle, until, type FakeClient } from '../../helpers/fake-cluster.js';
 import { ENODATA } from '../../helpers/fake-store.js';
 
@@ -51,6 +52,19 @@ async function withCluster(
 
 function errCode(err: unknown): string {
   return err instanceof CephError ? err.code : String(err);
+}
+
+/** The hobject of `oid` in the rbd pool, as the Objecter computes it for backoff matching. */
+function hobjectOf(cluster: FakeCluster, oid: string): HObject {
+  return {
+    key: '',
+    oid,
+    snap: CEPH_NOSNAP,
+    hash: cluster.locate(oid).raw.seed,
+    max: false,
+    nspace: '',
+    pool: 1n,
+  };
 }
 
 /** Every write reqid the OSDs executed for `objectKey`, with how many times each was applied. */
@@ -508,6 +522,62 @@ test('objecter: backoff BLOCK holds ops for the PG (acked); UNBLOCK sends them',
   });
 });
 
+test('objecter: a one-object backoff (begin == end) holds ops on that object', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const oid = 'one-object';
+    const { pgid, primary } = cluster.locate(oid);
+    const osd = cluster.osds[primary]!;
+    await io.writeFull(oid, Buffer.from('0'));
+    const h = hobjectOf(cluster, oid);
+    const id = osd.block(pgid, h, h);
+    await until(() => osd.backoffAcks.length === 1, 'ACK_BLOCK');
+    const before = osd.received.length;
+    const write = io.writeFull(oid, Buffer.from('1'));
+    write.catch(() => {});
+    await settle(30);
+    assert.equal(osd.received.length, before, 'op on the blocked object held by the client');
+    osd.unblock(id);
+    await write;
+  });
+});
+
+test('objecter: UNBLOCK resends only the ops inside the lifted range', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const a = 'range-a';
+    const { pgid, primary } = cluster.locate(a);
+    // b: another object of the same PG.
+    let b = '';
+    for (let i = 0; !b; i++) {
+      const l = cluster.locate(`range-b-${i}`);
+      if (l.pgid.pgid.seed === pgid.pgid.seed) b = `range-b-${i}`;
+    }
+    const osd = cluster.osds[primary]!;
+    await io.writeFull(b, Buffer.from('0'));
+    // a's write is in flight (held at the OSD, outside the backoff range).
+    osd.onOp = (op) => (op.name.oid === a ? 'hold' : 'process');
+    const writeA = io.writeFull(a, Buffer.from('a'));
+    writeA.catch(() => {});
+    await until(() => osd.held.length === 1, 'a held');
+    const hb = hobjectOf(cluster, b);
+    const id = osd.block(pgid, hb, { ...hb, snap: CEPH_NOSNAP + 1n });
+    await until(() => osd.backoffAcks.length === 1, 'ACK_BLOCK');
+    const writeB = io.writeFull(b, Buffer.from('1'));
+    await settle(20);
+    osd.unblock(id);
+    await writeB;
+    await settle(20);
+    const sendsOfA = osd.received.filter((r) => r.name.oid === a).length;
+    osd.onOp = undefined;
+    osd.release();
+    await writeA;
+    assert.equal(sendsOfA, 1, 'a (outside the lifted range) was not sent again');
+  });
+});
+
 // ---------------------------------------------------------------------- session faults
 
 test(
@@ -702,5 +772,221 @@ test('objecter: a RECONNECT the OSD refuses (watch expired) surfaces ENOTCONN', 
     assert.equal(errCode(wa.errors[0]), 'ENOTCONN');
     const last = osd.received.filter((r) => r.name.oid === oid).at(-1)!;
     assert.equal(last.msg.ops[0]!.watch.op, WatchOp.RECONNECT);
+  });
+});
+
+test('objecter: watch on a missing object fails with ENOENT', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const a = await cluster.client();
+    await assert.rejects(a.ioctx().watch('no-such-object', { onNotify() {}, onError() {} }), (e: unknown) =>
+      isCephError(e, 'ENOENT'),
+    );
+    assert.equal(cluster.store.watchersOf(name('no-such-object')).size, 0);
+  });
+});
+
+test(
+  'objecter: every tick pings each watch with its current gen; watchCheck reports the age',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const clock = new ManualClock();
+      const a = await cluster.client({ clock });
+      const oid = 'pinged';
+      await a.ioctx().create(oid, false);
+      const wa = await watchOn(a, oid, 'x');
+      const history = () => [...cluster.store.watchersOf(name(oid)).values()][0]!.history;
+      clock.advance(5000); // objecter_tick_interval
+      await until(() => history().some((h) => h.op === WatchOp.PING), 'ping');
+      assert.deepEqual(
+        history().map((h) => [h.op, h.gen]),
+        [
+          [WatchOp.WATCH, 0],
+          [WatchOp.PING, 0],
+        ],
+      );
+      clock.advance(1000);
+      assert.equal(
+        a.ioctx().watchCheck(wa.cookie),
+        1000,
+        'ms since the ping that confirmed the watch was sent',
+      );
+      clock.advance(4000);
+      await until(() => history().filter((h) => h.op === WatchOp.PING).length === 2, 'second ping');
+      assert.deepEqual(wa.errors, []);
+    });
+  },
+);
+
+test(
+  'objecter: a notify in flight when the primary dies is re-sent to the new primary and completes',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const [a, notifier] = [await cluster.client(), await cluster.client()];
+      const oid = cluster.objectOn(0, 'notify-move');
+      await notifier.ioctx().create(oid, false);
+      const wa = await watchOn(a, oid, 'ack');
+      const old = cluster.osds[0]!;
+      old.onOp = (op) => (op.msg.ops[0]?.op === OsdOp.NOTIFY ? 'hold' : 'process');
+      const p = notifier.ioctx().notify(oid, Buffer.from('moving'), 5000);
+      await until(() => old.held.length === 1, 'notify held at osd.0');
+      await cluster.crashOsd(0, { markDown: true });
+      const result = await p;
+      assert.deepEqual(
+        result.acks.map((x) => [x.gid, x.payload.toString()]),
+        [[a.gid, 'ack']],
+      );
+      assert.deepEqual(
+        wa.events.map((e) => e.payload.toString()),
+        ['moving'],
+      );
+      const served = cluster.store.log.filter((r) => r.opNames[0] === 'notify');
+      assert.equal(served.length, 1);
+      assert.notEqual(served[0]!.osd, 0);
+    });
+  },
+);
+
+test(
+  'objecter: an OSD that comes back at a new address in the next map gets the ops on a new session',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client();
+      const io = c.ioctx();
+      const oid = cluster.objectOn(1, 'readdr');
+      await io.writeFull(oid, Buffer.from('1'));
+      const osd = cluster.osds[1]!;
+      await osd.crash();
+      await osd.start(); // new port and nonce, never marked down
+      const write = io.writeFull(oid, Buffer.from('2'));
+      cluster.markUp(1); // same epoch state, new address
+      await write;
+      const last = osd.received.at(-1)!;
+      assert.equal(last.name.oid, oid);
+      assert.equal((await io.read(oid, 0)).toString(), '2');
+    });
+  },
+);
+
+test('objecter: a map that skips epochs (gap, newest full map taken) resends every op', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const osd = cluster.osds[cluster.locate('gap').primary]!;
+    osd.holdAll = true;
+    const write = io.writeFull('gap', Buffer.from('g'));
+    await until(() => osd.held.length === 1, 'held');
+    cluster.updateMap(() => {}, 'none'); // epoch 2 never reaches the client
+    const e3 = cluster.updateMap(() => {}, 'none');
+    c.monc.send(e3, e3); // epoch 3 alone
+    await until(() => osd.held.length === 2, 'resent after the skipped map');
+    assert.equal(c.objecter.osdmap.epoch, e3);
+    assert.deepEqual(
+      osd.held.map((r) => r.msg.retryAttempt),
+      [0, 1],
+    );
+    osd.holdAll = false;
+    osd.release();
+    await write;
+    assert.equal(cluster.store.appliedCount(osd.received[0]!.reqid), 1);
+  });
+});
+
+// ---------------------------------------------------------------------- listing
+
+test(
+  'objecter: listing (PGNLS) walks every PG in bitwise order, paged, per namespace or all',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client();
+      const io = c.ioctx();
+      const names = Array.from({ length: 60 }, (_, i) => `list-${i}`);
+      await Promise.all(names.map((n) => io.create(n, false)));
+      const other = c.ioctx();
+      other.setNamespace('ns1');
+      await Promise.all(names.slice(0, 20).map((n) => other.create(n, false)));
+      const listed: string[] = [];
+      for await (const o of io.listObjects({ batch: 7 })) {
+        assert.equal(o.nspace, '');
+        listed.push(o.oid);
+      }
+      assert.deepEqual([...listed].sort(), [...names].sort());
+      const everything: string[] = [];
+      for await (const o of io.listObjects({ nspace: ALL_NSPACES, batch: 7 }))
+        everything.push(`${o.nspace}/${o.oid}`);
+      assert.equal(everything.length, 80);
+      assert.equal(new Set(everything).size, 80);
+      const pgls = cluster.osds.flatMap((o) => o.received).filter((r) => r.msg.oid === '');
+      assert.ok(pgls.every((r) => r.msg.ops[0]!.op === OsdOp.PGNLS));
+      // Every PG of the pool was asked at least once per listing.
+      assert.equal(new Set(pgls.map((r) => r.msg.pgid.pgid.seed)).size, cluster.map.getPool(1)!.pgNum);
+    });
+  },
+);
+
+test('objecter: listing continues from its cursor when pg_num grows mid-listing', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const names = Array.from({ length: 80 }, (_, i) => `split-${i}`);
+    await Promise.all(names.map((n) => io.create(n, false)));
+    const listed: string[] = [];
+    let split = false;
+    for await (const o of io.listObjects({ batch: 5 })) {
+      listed.push(o.oid);
+      if (listed.length === 23 && !split) {
+        split = true;
+        const e = cluster.updateMap((m) => {
+          const p = m.getPool(1)!;
+          p.setPgNum(p.pgNum * 2);
+          p.setPgpNum(p.pgNum);
+        });
+        await until(() => c.objecter.osdmap.epoch === e, 'split map');
+      }
+    }
+    assert.ok(split);
+    assert.deepEqual([...listed].sort(), [...names].sort(), 'each object exactly once');
+  });
+});
+
+async function watchErrors(cluster: FakeCluster, oid: string, clock?: ManualClock) {
+  const a = await cluster.client({ clock });
+  const io = a.ioctx();
+  await io.create(oid, false);
+  const errors: Error[] = [];
+  const cookie = await io.watch(oid, {
+    onNotify() {},
+    onError(err) {
+      errors.push(err);
+    },
+  });
+  return { a, io, errors, cookie };
+}
+
+test('objecter: a RECONNECT racing the object’s deletion (ENOENT) surfaces ENOTCONN', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const oid = 'deleted-under-watch';
+    const { errors } = await watchErrors(cluster, oid);
+    const osd = cluster.osds[cluster.locate(oid).primary]!;
+    cluster.store.objects.delete(`1///${oid}`); // deleted; the watch's reconnect races it
+    for (const con of osd.clientConnections) con.markDown();
+    await until(() => errors.length === 1, 'onError');
+    assert.equal(errCode(errors[0]), 'ENOTCONN');
+  });
+});
+
+test('objecter: a watch PING answered ETIMEDOUT surfaces ETIMEDOUT', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const clock = new ManualClock();
+    const oid = 'ping-timeout';
+    const { errors } = await watchErrors(cluster, oid, clock);
+    // The OSD still has the watch but lost its connection (Watch::is_connected() false).
+    for (const w of cluster.store.watchersOf(name(oid)).values()) w.con = undefined;
+    clock.advance(5000);
+    await until(() => errors.length === 1, 'onError');
+    assert.equal(errCode(errors[0]), 'ETIMEDOUT');
   });
 });
