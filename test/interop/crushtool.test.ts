@@ -170,6 +170,12 @@ describe('crushtool interop: random maps compiled by the real crushtool', { skip
         ['--test', '--show-choose-tries', '--show-statistics', '--num-rep', '3', '--x', String(seed)],
       ];
       for (const c of cases) await same(['-i', bin, ...c], [], `seed ${seed}: ${c.join(' ')}`);
+      await same(['-i', bin, '--check', String(dev[dev.length >> 1])], [], `seed ${seed}: --check`);
+      await same(
+        ['-i', bin, '--show-location', String(dev[seed % dev.length])],
+        [],
+        `seed ${seed}: --show-location`,
+      );
       // tunables adjustments write the same map
       await same(
         [
@@ -305,6 +311,38 @@ describe('crushtool interop: choose_args fallback and re-encoded maps', { skip }
       '63',
       '--pool-id',
       '1',
+    ]);
+  });
+});
+
+describe('crushtool interop: legacy maps whose rulesets differ from rule ids', { skip }, () => {
+  test('crushtool interop: -d warns, --check lists overlapping rules, --ruleset filters', async () => {
+    let seed = 1;
+    while (generateCrushText(seed).ruleIds.length < 3) seed++;
+    writeFileSync(join(dir, 'lg.txt'), generateCrushText(seed).text);
+    assert.equal(real(['-c', 'lg.txt', '-o', 'lg.bin']).code, 0);
+    const map = decodeCrushMap(readFileSync(join(dir, 'lg.bin')));
+    let k = 0;
+    for (const rule of map.rules.values()) {
+      rule.ruleset = 0;
+      rule.type = 1;
+      rule.minSize = 1 + k;
+      rule.maxSize = 4 + 2 * k++;
+    }
+    writeFileSync(join(dir, 'lg-legacy.bin'), encodeCrushMap(map));
+    await same(['-d', 'lg-legacy.bin']);
+    await same(['-i', 'lg-legacy.bin', '--check']);
+    await same([
+      '-i',
+      'lg-legacy.bin',
+      '--test',
+      '--show-mappings',
+      '--ruleset',
+      '0',
+      '--min-x',
+      '0',
+      '--max-x',
+      '31',
     ]);
   });
 });

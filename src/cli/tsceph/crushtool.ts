@@ -14,6 +14,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import {
   buildCrushMap,
   compileCrushMap,
+  crushCheckNameMaps,
+  crushCheckOverlappedRules,
+  crushFullLocation,
   decodeCrushMap,
   decompileCrushMap,
   defaultTesterOptions,
@@ -281,6 +284,7 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
   let compile = false;
   let decompile = false;
   let check = false;
+  let maxId = -1;
   let test = false;
   let display = false;
   let fullLocation = -1;
@@ -371,11 +375,10 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
       compile = true;
     } else if ((n = withNumArg(args, err, 'int', '--check')).matched) {
       check = true;
-      unsupported.push('--check');
+      if (n.value !== undefined) maxId = n.value;
     } else if (args.flag('-t', '--test')) test = true;
     else if ((n = withNumArg(args, err, 'int', '--show-location')).matched) {
       fullLocation = n.value ?? fullLocation;
-      if (fullLocation >= 0) unsupported.push('--show-location');
     } else if (args.flag('-s', '--simulate')) unsupported.push('--simulate');
     else if (args.flag('--enable-unsafe-tunables')) void 0;
     else if (
@@ -625,6 +628,10 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
   }
 
   // display ---
+  if (fullLocation >= 0) {
+    for (const [type, name] of crushFullLocation(map, fullLocation)) out(`${type}\t${name}\n`);
+  }
+
   if (decompile) {
     const r = decompileCrushMap(map);
     errw(r.err);
@@ -637,6 +644,18 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
       }
     } else {
       out(r.text);
+    }
+  }
+
+  if (check) {
+    // CrushTester's stream is stdout
+    out(crushCheckOverlappedRules(map));
+    if (maxId >= 0) {
+      const e = crushCheckNameMaps(map, maxId);
+      if (e !== undefined) {
+        out(e);
+        return 1;
+      }
     }
   }
 
