@@ -121,8 +121,9 @@ export function cephStrHash(type: number, input: Uint8Array | string): number {
  * minus one.
  */
 export function cephStableMod(x: number, b: number, bmask: number): number {
-  const low = (x & bmask) >>> 0;
-  return low < b ? low : (x & (bmask >>> 1)) >>> 0;
+  // Ceph's arguments are C ints: a pg_num of 2^31 or more compares as negative
+  const low = x & bmask;
+  return (low < (b | 0) ? low : x & ((bmask | 0) >> 1)) >>> 0;
 }
 
 /** `cbits(v)`: the number of significant bits of a u32 (0 for 0). */

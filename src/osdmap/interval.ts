@@ -25,9 +25,12 @@ export function pgSplitChildren(pg: PgId, oldPgNum: number, newPgNum: number): P
     if (nextBit >= 2 ** 32) break;
     if (s < oldPgNum || s === seed) continue;
     if (s >= newPgNum) break;
-    if (cephStableMod(s, oldPgNum, oldMask) === seed) out.push({ pool: pg.pool, seed: s });
+    // the same child can come up for several n (std::set in Ceph): keep one
+    if (cephStableMod(s, oldPgNum, oldMask) === seed && !out.some((c) => c.seed === s)) {
+      out.push({ pool: pg.pool, seed: s });
+    }
   }
-  return out;
+  return out.sort((a, b) => a.seed - b.seed);
 }
 
 /** `pg_t::get_parent`: clear the highest set bit of the seed. */

@@ -985,9 +985,10 @@ export class OSDMap {
       this.clusterSnapshotEpoch = 0;
     }
 
-    if (inc.newNearfullRatio >= 0) this.nearfullRatio = inc.newNearfullRatio;
-    if (inc.newBackfillfullRatio >= 0) this.backfillfullRatio = inc.newBackfillfullRatio;
-    if (inc.newFullRatio >= 0) this.fullRatio = inc.newFullRatio;
+    // the ratios are C floats
+    if (inc.newNearfullRatio >= 0) this.nearfullRatio = Math.fround(inc.newNearfullRatio);
+    if (inc.newBackfillfullRatio >= 0) this.backfillfullRatio = Math.fround(inc.newBackfillfullRatio);
+    if (inc.newFullRatio >= 0) this.fullRatio = Math.fround(inc.newFullRatio);
     // 0xff is "no change" for both release fields
     if (inc.newRequireMinCompatClient > CephRelease.UNKNOWN && inc.newRequireMinCompatClient !== 0xff) {
       this.requireMinCompatClient = inc.newRequireMinCompatClient;

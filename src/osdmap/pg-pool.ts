@@ -597,8 +597,10 @@ export class PgPool {
 
   /** `calc_pg_masks`: recompute the masks after pg_num/pgp_num change. */
   calcPgMasks(): void {
-    this.pgNumMask = (2 ** cbits((this.pgNum - 1) >>> 0) - 1) >>> 0;
-    this.pgpNumMask = (2 ** cbits((this.pgpNum - 1) >>> 0) - 1) >>> 0;
+    // `(1 << cbits(n - 1)) - 1` in C int arithmetic: a shift by 32 is a shift by 0 on x86,
+    // and JavaScript's << masks the count the same way, so a pg_num above 2^31 gets mask 0 as in Ceph
+    this.pgNumMask = ((1 << cbits((this.pgNum - 1) >>> 0)) - 1) >>> 0;
+    this.pgpNumMask = ((1 << cbits((this.pgpNum - 1) >>> 0)) - 1) >>> 0;
   }
 
   setPgNum(n: number): void {
