@@ -34,6 +34,7 @@ export {
 } from './wrapper.js';
 export { decompileCrushMap, isValidCrushName, splitIdClass } from './decompiler.js';
 export { compileCrushMap } from './compiler.js';
+export { crushTreeItems, crushTreeText } from './tree.js';
 export { crushCheckNameMaps, crushCheckOverlappedRules, crushFullLocation } from './check.js';
 export {
   addBucket,

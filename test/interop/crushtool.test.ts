@@ -171,6 +171,7 @@ describe('crushtool interop: random maps compiled by the real crushtool', { skip
       ];
       for (const c of cases) await same(['-i', bin, ...c], [], `seed ${seed}: ${c.join(' ')}`);
       await same(['-i', bin, '--check', String(dev[dev.length >> 1])], [], `seed ${seed}: --check`);
+      await same(['-i', bin, '--tree'], [], `seed ${seed}: --tree`);
       await same(
         ['-i', bin, '--show-location', String(dev[seed % dev.length])],
         [],
@@ -229,6 +230,7 @@ describe('crushtool interop: --build', { skip }, () => {
       if (real(['--build', ...layout, '-o', `b${i}.bin`]).code === 0) {
         roundTrips(`b${i}.bin`);
         await same(['-d', `b${i}.bin`]);
+        await same(['-i', `b${i}.bin`, '--tree']);
         await same([
           '-i',
           `b${i}.bin`,
@@ -297,6 +299,7 @@ describe('crushtool interop: choose_args fallback and re-encoded maps', { skip }
     map.chooseArgs.set(-1, first);
     writeFileSync(join(dir, 'fb-1.bin'), encodeCrushMap(map));
     await same(['-d', 'fb-1.bin']);
+    await same(['-i', 'fb-1.bin', '--tree']);
     await same(['-i', 'fb-1.bin', '--test', '--show-mappings', '--min-x', '0', '--max-x', '255']);
     await same([
       '-i',

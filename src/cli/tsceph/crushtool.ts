@@ -17,6 +17,7 @@ import {
   crushCheckNameMaps,
   crushCheckOverlappedRules,
   crushFullLocation,
+  crushTreeText,
   decodeCrushMap,
   decompileCrushMap,
   defaultTesterOptions,
@@ -285,6 +286,7 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
   let decompile = false;
   let check = false;
   let maxId = -1;
+  let tree = false;
   let test = false;
   let display = false;
   let fullLocation = -1;
@@ -347,7 +349,7 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
     } else if ((v = stringArg(args, '--set-subtree-class')) !== undefined) {
       extra(args, '--set-subtree-class');
       unsupported.push('--set-subtree-class');
-    } else if (args.flag('--tree')) unsupported.push('--tree');
+    } else if (args.flag('--tree')) tree = true;
     else if (args.flag('--bucket-tree')) unsupported.push('--bucket-tree');
     else if ((v = stringArg(args, '--bucket-name')) !== undefined) unsupported.push('--bucket-name');
     else if ((v = stringArg(args, '-f', '--format')) !== undefined) void v;
@@ -506,6 +508,7 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
     !compile &&
     !decompile &&
     !build &&
+    !tree &&
     !test &&
     !adjust &&
     fullLocation < 0 &&
@@ -631,6 +634,8 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
   if (fullLocation >= 0) {
     for (const [type, name] of crushFullLocation(map, fullLocation)) out(`${type}\t${name}\n`);
   }
+
+  if (tree) out(crushTreeText(map));
 
   if (decompile) {
     const r = decompileCrushMap(map);
