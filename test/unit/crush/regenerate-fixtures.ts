@@ -135,6 +135,8 @@ for (const bin of maps) {
     '0',
   ]);
   record(['-i', bin, '--test', '--show-choose-tries', '--num-rep', '3', '--max-x', '63', '--min-x', '0']);
+  record(['-i', bin, '--tree']);
+  record(['-i', bin, '--check', '5', '--show-location', '3']);
 }
 for (const seed of seeds) record(['-c', `seed-${seed}.txt`]);
 record(['-c', 'seed-2.txt', '--show-mappings', '--test', '--x', '5', '--num-rep', '2']);
