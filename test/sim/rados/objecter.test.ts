@@ -894,6 +894,36 @@ test('objecter: a map that skips epochs (gap, newest full map taken) resends eve
   });
 });
 
+test('objecter: a notify in flight when its pool is deleted fails with ENOENT', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const a = await cluster.client();
+    const io = a.ioctx();
+    await io.create('n', false);
+    const osd = cluster.osds[cluster.locate('n').primary]!;
+    osd.onOp = (op) => (op.msg.ops[0]?.op === OsdOp.NOTIFY ? 'hold' : 'process');
+    const p = io.notify('n', Buffer.from('p'), 1000);
+    await until(() => osd.held.length === 1, 'held');
+    cluster.updateMap((m) => {
+      m.pools.delete(1);
+      m.poolNames.delete(1);
+    });
+    await assert.rejects(p, (e: unknown) => isCephError(e, 'ENOENT'));
+  });
+});
+
+test('objecter: NOTIFY_COMPLETE arriving before the notify reply still completes the notify', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const a = await cluster.client();
+    const io = a.ioctx();
+    await io.create('early', false);
+    const osd = cluster.osds[cluster.locate('early').primary]!;
+    osd.replyDelayMs = 30; // the completion (no watchers) goes out first
+    const r = await io.notify('early', Buffer.from('p'), 1000);
+    assert.deepEqual(r.acks, []);
+    assert.deepEqual(r.timeouts, []);
+  });
+});
+
 // ---------------------------------------------------------------------- listing
 
 test(
