@@ -35,6 +35,7 @@ export {
 export { decompileCrushMap, isValidCrushName, splitIdClass } from './decompiler.js';
 export { compileCrushMap } from './compiler.js';
 export { crushTreeItems, crushTreeText } from './tree.js';
+export { crushTunableProfile, dumpCrushMap, dumpCrushRule, dumpCrushTunables } from './dump.js';
 export { crushCheckNameMaps, crushCheckOverlappedRules, crushFullLocation } from './check.js';
 export {
   addBucket,

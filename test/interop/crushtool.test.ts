@@ -173,6 +173,11 @@ describe('crushtool interop: random maps compiled by the real crushtool', { skip
       await same(['-i', bin, '--check', String(dev[dev.length >> 1])], [], `seed ${seed}: --check`);
       await same(['-i', bin, '--tree'], [], `seed ${seed}: --tree`);
       await same(
+        ['-i', bin, '--dump', '-f', seed % 3 === 0 ? 'json' : seed % 3 === 1 ? 'json-pretty' : 'xml-pretty'],
+        [],
+        `seed ${seed}: --dump`,
+      );
+      await same(
         ['-i', bin, '--show-location', String(dev[seed % dev.length])],
         [],
         `seed ${seed}: --show-location`,
@@ -300,6 +305,7 @@ describe('crushtool interop: choose_args fallback and re-encoded maps', { skip }
     writeFileSync(join(dir, 'fb-1.bin'), encodeCrushMap(map));
     await same(['-d', 'fb-1.bin']);
     await same(['-i', 'fb-1.bin', '--tree']);
+    await same(['-i', 'fb-1.bin', '--dump']);
     await same(['-i', 'fb-1.bin', '--test', '--show-mappings', '--min-x', '0', '--max-x', '255']);
     await same([
       '-i',
@@ -335,6 +341,7 @@ describe('crushtool interop: legacy maps whose rulesets differ from rule ids', {
     writeFileSync(join(dir, 'lg-legacy.bin'), encodeCrushMap(map));
     await same(['-d', 'lg-legacy.bin']);
     await same(['-i', 'lg-legacy.bin', '--check']);
+    await same(['-i', 'lg-legacy.bin', '--dump']);
     await same([
       '-i',
       'lg-legacy.bin',

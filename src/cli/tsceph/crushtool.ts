@@ -18,6 +18,7 @@ import {
   crushCheckOverlappedRules,
   crushFullLocation,
   crushTreeText,
+  dumpCrushMap,
   decodeCrushMap,
   decompileCrushMap,
   defaultTesterOptions,
@@ -29,6 +30,7 @@ import {
   type CrushMap,
 } from '../../crush/index.js';
 import { strerror } from '../../common/errors.js';
+import { Formatter } from '../../common/formatter.js';
 import { ArgList, atof, atoi, withNumArg } from './crushtool-args.js';
 
 /** Where crushtool writes and reads; replaceable in tests. */
@@ -287,6 +289,8 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
   let check = false;
   let maxId = -1;
   let tree = false;
+  let dump = false;
+  let dumpFormat = 'json-pretty';
   let test = false;
   let display = false;
   let fullLocation = -1;
@@ -352,8 +356,8 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
     } else if (args.flag('--tree')) tree = true;
     else if (args.flag('--bucket-tree')) unsupported.push('--bucket-tree');
     else if ((v = stringArg(args, '--bucket-name')) !== undefined) unsupported.push('--bucket-name');
-    else if ((v = stringArg(args, '-f', '--format')) !== undefined) void v;
-    else if (args.flag('--dump')) unsupported.push('--dump');
+    else if ((v = stringArg(args, '-f', '--format')) !== undefined) dumpFormat = v;
+    else if (args.flag('--dump')) dump = true;
     else if (args.flag('--show_utilization')) {
       display = true;
       tester.outputUtilization = true;
@@ -509,6 +513,7 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
     !decompile &&
     !build &&
     !tree &&
+    !dump &&
     !test &&
     !adjust &&
     fullLocation < 0 &&
@@ -636,6 +641,18 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
   }
 
   if (tree) out(crushTreeText(map));
+
+  if (dump) {
+    if (['table', 'table-kv', 'html', 'html-pretty'].includes(dumpFormat)) {
+      errw(`tsceph ${ME}: --dump -f ${dumpFormat} not supported\n`);
+      return 95;
+    }
+    const f = Formatter.create(dumpFormat, 'json-pretty');
+    f.openObjectSection('crush_map');
+    dumpCrushMap(map, f);
+    f.closeSection();
+    out(`${f.flush()}\n`);
+  }
 
   if (decompile) {
     const r = decompileCrushMap(map);

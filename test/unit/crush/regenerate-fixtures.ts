@@ -136,6 +136,7 @@ for (const bin of maps) {
   ]);
   record(['-i', bin, '--test', '--show-choose-tries', '--num-rep', '3', '--max-x', '63', '--min-x', '0']);
   record(['-i', bin, '--tree']);
+  record(['-i', bin, '--dump']);
   record(['-i', bin, '--check', '5', '--show-location', '3']);
 }
 for (const seed of seeds) record(['-c', `seed-${seed}.txt`]);
