@@ -99,6 +99,7 @@ export {
 } from './interval.js';
 export { minCompatClient, printOsdMap, unorderedMapOrder } from './print.js';
 export { printOsdTree, printOsdTreeFormatted } from './tree.js';
+export { dumpOsdMap, dumpPool } from './dump.js';
 export {
   BUILD_SIMPLE_DEFAULTS,
   buildSimpleCrushMap,

@@ -477,8 +477,8 @@ export class PgPool {
   peeringCrushBucketTarget = 0;
   /** `uint32_t peering_crush_bucket_barrier`. */
   peeringCrushBucketBarrier = 0;
-  /** `int32_t peering_crush_mandatory_member`. */
-  peeringCrushMandatoryMember = 0;
+  /** `int32_t peering_crush_mandatory_member`: CRUSH_ITEM_NONE when unset. */
+  peeringCrushMandatoryMember = 0x7fffffff;
   /** `pg_num_mask`: next power of two above pg_num, minus one (derived). */
   pgNumMask = 0;
   /** `pgp_num_mask` (derived). */

@@ -143,6 +143,7 @@ test('osdmaptool: --createsimple maps are byte-identical to the real tool', asyn
     await same(['--createsimple', String(n), ...extra, path], path, undefined);
     const created = readFileSync(path);
     await same([path, '--print'], path, created);
+    await same([path, '--dump=json', '--mark-up-in'], path, created);
     await same([path, '--tree'], path, created);
     await same([path, '--mark-up-in', '--test-map-pgs-dump-all'], path, created);
     await same([path, '--mark-up-in', '--mark-out', '0', '--test-map-pgs', '--print'], path, created);
@@ -204,6 +205,8 @@ test('osdmaptool: generated CRUSH maps, pools on every rule, temps, upmaps, affi
     await same([path, '--test-map-pgs-dump', '--pool', String(map.poolMax)], path, mutated, what);
     await same([path, '--mark-out', '1', '--mark-up', '2', '--test-map-pgs-dump-all'], path, mutated, what);
     await same([path, '--tree', 'json'], path, mutated, what);
+    await same([path, '--dump', 'json-pretty'], path, mutated, what);
+    await same([path, '--dump', 'xml', '--clean-temps'], path, mutated, what);
     await same([path, '--clear-temp', '--test-map-pgs-dump'], path, mutated, what);
     for (const poolId of map.pools.keys()) {
       const obj = OBJECTS[Math.floor(r() * OBJECTS.length)]!;
@@ -244,6 +247,10 @@ test('osdmaptool: errors and odd arguments behave like the real tool', async () 
     [[path, '--test-map-pg', '3.7'], map],
     [[path, '--test-map-pg', ' 1.0x1fjunk'], map],
     [[path, '--mark-up-in'], map],
+    [[path, '--clean-temps'], map],
+    [[path, '--dump'], map],
+    [[path, '--dump', 'plain'], map],
+    [[path, '--dump', 'bogus-format'], map],
     [[path, '--mark-up', '2', '--mark-in', '1', '--test-map-pgs'], map],
     [[path, '--test-map-pgs', '--pg_num', '40', '--mark-up-in'], map],
     [[path, '--test-map-pgs', '--pg_num', 'q'], map],
