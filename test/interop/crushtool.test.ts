@@ -114,64 +114,23 @@ describe('crushtool interop: random maps compiled by the real crushtool', { skip
       await same(['-d', bin, '-o', `d${seed}.txt`], [], `seed ${seed}: -d -o`);
       await same(['-c', `d${seed}.txt`, '-o', `cd${seed}@OUT`], [`cd${seed}`], `seed ${seed}: -c of -d`);
       const dev = g.deviceIds;
-      const cases: string[][] = [
-        ['--test', '--show-mappings', '--min-x', '0', '--max-x', '127'],
-        [
-          '--test',
-          '--show-mappings',
-          '--num-rep',
-          String(1 + (seed % 5)),
-          '--min-x',
-          '1000',
-          '--max-x',
-          '1127',
-        ],
-        [
-          '--test',
-          '--show-bad-mappings',
-          '--show-statistics',
-          '--num-rep',
-          '4',
-          '--max-x',
-          '255',
-          '--min-x',
-          '0',
-        ],
-        [
-          '--test',
-          '--show-mappings',
-          '--num-rep',
-          '3',
-          '--min-x',
-          '0',
-          '--max-x',
-          '63',
-          '--pool-id',
-          String(seed),
-          '--weight',
-          String(dev[seed % dev.length]),
-          '0.5',
-          '--weight',
-          String(dev[(seed * 7) % dev.length]),
-          '0',
-        ],
-        [
-          '--test',
-          '--show-utilization',
-          '--num-rep',
-          '2',
-          '--max-x',
-          '127',
-          '--min-x',
-          '0',
-          '--rule',
-          String(g.ruleIds[0]),
-        ],
-        ['--test', '--show-choose-tries', '--show-statistics', '--num-rep', '3', '--x', String(seed)],
-      ];
+      const cases = [
+        '--test --show-mappings --min-x 0 --max-x 127',
+        `--test --show-mappings --num-rep ${1 + (seed % 5)} --min-x 1000 --max-x 1127`,
+        '--test --show-bad-mappings --show-statistics --num-rep 4 --max-x 127 --min-x 0',
+        `--test --show-mappings --num-rep 3 --min-x 0 --max-x 63 --pool-id ${seed}` +
+          ` --weight ${dev[seed % dev.length]} 0.5 --weight ${dev[(seed * 7) % dev.length]} 0`,
+        `--test --show-utilization --num-rep 2 --max-x 127 --min-x 0 --rule ${g.ruleIds[0]}`,
+        `--test --show-choose-tries --show-statistics --num-rep 3 --x ${seed}`,
+      ].map((c) => c.split(' '));
       for (const c of cases) await same(['-i', bin, ...c], [], `seed ${seed}: ${c.join(' ')}`);
       await same(['-i', bin, '--check', String(dev[dev.length >> 1])], [], `seed ${seed}: --check`);
       await same(['-i', bin, '--tree'], [], `seed ${seed}: --tree`);
+      const cls = /class (\w+)/.exec(g.text)?.[1] ?? '';
+      const mode = seed % 2 ? 'indep' : 'firstn';
+      const withClass = cls ? ` --device-class ${cls}` : '';
+      const create = `-i ${bin} --create-simple-rule new default osd ${mode}${withClass} -o r${seed}@OUT`;
+      await same(create.split(' '), [`r${seed}`], `seed ${seed}: --create-simple-rule`);
       await same(
         ['-i', bin, '--dump', '-f', seed % 3 === 0 ? 'json' : seed % 3 === 1 ? 'json-pretty' : 'xml-pretty'],
         [],
@@ -456,6 +415,13 @@ describe('crushtool interop: arguments and errors', { skip }, () => {
     ],
     ['-i', 'ok.bin', '--test', '--show-utilization-all', '--num-rep', '2', '--max-x', '50', '--min-x', '0'],
     ['-i', 'ok.bin', '--set-choose-total-tries', '30'],
+    ['-i', 'ok.bin', '--create-simple-rule', 'ec', 'root', 'host', 'indep'],
+    ['-i', 'ok.bin', '--create-replicated-rule', 'r2', 'root', 'osd'],
+    ['-i', 'ok.bin', '--create-simple-rule', 'replicated_rule', 'root', 'host', 'firstn'],
+    ['-i', 'ok.bin', '--create-simple-rule', 'x', 'nope', 'host', 'firstn'],
+    ['-i', 'ok.bin', '--create-simple-rule', 'x', 'root', 'host', 'weird'],
+    ['-i', 'ok.bin', '--create-simple-rule', 'x', 'root'],
+    ['-i', 'ok.bin', '--create-replicated-rule', 'x', 'root', 'host', '--device-class', 'ssd'],
     ['-i', 'ok.bin', '--test', '--show-mappings', '--x', '3', '--', '--num-rep', '2'],
     ['-c', 'bad.txt', '-o', 'never.bin'],
   ];

@@ -58,6 +58,13 @@ export class ArgList {
     return false;
   }
 
+  /** Whether the current argument is `name` or `name=...` (what withArg would take). */
+  withArgMatches(name: string): boolean {
+    const first = dashesToUnderscores(this.current);
+    const a = dashesToUnderscores(name);
+    return first.startsWith(a) && (first.length === a.length || first[a.length] === '=');
+  }
+
   /**
    * va_ceph_argparse_witharg: undefined when no name matches; { error } when
    * the option is last (it is removed and Ceph's message is returned).

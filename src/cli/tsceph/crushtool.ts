@@ -13,6 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   buildCrushMap,
+  addSimpleRuleAt,
   compileCrushMap,
   crushCheckNameMaps,
   crushCheckOverlappedRules,
@@ -290,6 +291,8 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
   let maxId = -1;
   let tree = false;
   let dump = false;
+  let addRuleAction = false;
+  const rule = { name: '', root: '', type: '', mode: '', deviceClass: '' };
   let dumpFormat = 'json-pretty';
   let test = false;
   let display = false;
@@ -427,9 +430,29 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
       }
       args.take();
       unsupported.push('--move');
-    } else if ((v = stringArg(args, '--create-simple-rule', '--create-replicated-rule')) !== undefined) {
-      unsupported.push('--create-simple-rule');
-    } else if ((v = stringArg(args, '--device-class')) !== undefined) void v;
+    } else if (
+      args.withArgMatches('--create-simple-rule') ||
+      args.withArgMatches('--create-replicated-rule')
+    ) {
+      const simple = args.withArgMatches('--create-simple-rule');
+      const opt = simple ? '--create-simple-rule' : '--create-replicated-rule';
+      const r = args.withArg(opt)!;
+      if ('error' in r) err.text += r.error;
+      else rule.name = r.value;
+      failOnErr();
+      rule.root = extra(args, opt);
+      rule.type = extra(args, opt);
+      if (simple) {
+        rule.mode = extra(args, opt);
+        out(
+          `--create-simple-rule: name=${rule.name} root=${rule.root} type=${rule.type} mode=${rule.mode}\n`,
+        );
+      } else {
+        rule.mode = 'firstn';
+        out(`--create-replicated-rule: name=${rule.name} root=${rule.root} type=${rule.type}\n`);
+      }
+      addRuleAction = true;
+    } else if ((v = stringArg(args, '--device-class')) !== undefined) rule.deviceClass = v;
     else if ((v = stringArg(args, '--remove-rule')) !== undefined) unsupported.push('--remove-rule');
     else if ((v = stringArg(args, '--loc')) !== undefined) extra(args, '--loc');
     else if (args.flag('--output-csv')) unsupported.push('--output-csv');
@@ -514,6 +537,7 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
     !build &&
     !tree &&
     !dump &&
+    !addRuleAction &&
     !test &&
     !adjust &&
     fullLocation < 0 &&
@@ -631,6 +655,22 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
       case '--set_allowed_bucket_algs':
         t.allowedBucketAlgs = value >>> 0;
         break;
+    }
+    modified = true;
+  }
+
+  // modifications ---
+  if (addRuleAction) {
+    for (const n of map.ruleNames.values()) {
+      if (n === rule.name) {
+        errw(`rule ${rule.name} already exists\n`);
+        return 1;
+      }
+    }
+    const r = addSimpleRuleAt(map, rule.name, rule.root, rule.type, rule.deviceClass, rule.mode, 1, -1);
+    if (typeof r !== 'number') {
+      errw(`${err.text}${r.error}\n`);
+      return 1;
     }
     modified = true;
   }
