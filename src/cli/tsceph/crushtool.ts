@@ -28,9 +28,10 @@ import {
   finalizeCrushMap,
   runCrushTester,
   testerDeviceWeight,
+  type CrushBuildLayer,
   type CrushMap,
 } from '../../crush/index.js';
-import { strerror } from '../../common/errors.js';
+import { Errno, strerror, type ErrnoName } from '../../common/errors.js';
 import { Formatter } from '../../common/formatter.js';
 import { ArgList, atof, atoi, withNumArg } from './crushtool-args.js';
 
@@ -229,18 +230,10 @@ function cppStrerror(errno: number): string {
   return text.startsWith('(') ? text : `(${n}) ${text}`;
 }
 
-const ERRNO_BY_CODE: Record<string, number> = {
-  ENOENT: 2,
-  EACCES: 13,
-  EISDIR: 21,
-  ENOTDIR: 20,
-  ELOOP: 40,
-  EIO: 5,
-};
-
+/** The errno of a Node file-system error (EIO when it has none we know). */
 function errnoOf(e: unknown): number {
   const code = (e as { code?: unknown }).code;
-  return typeof code === 'string' ? (ERRNO_BY_CODE[code] ?? 5) : 5;
+  return typeof code === 'string' && code in Errno ? Errno[code as ErrnoName] : Errno.EIO;
 }
 
 /** bufferlist::read_file's error text. */
@@ -249,26 +242,6 @@ function readErrorText(path: string, e: unknown): string {
   if (n === 21) return `bufferlist::read_file(${path}): read error:${cppStrerror(n)}`;
   return `can't open ${path}: ${cppStrerror(n)}`;
 }
-
-/** A build layer: bucket type name, algorithm, items per bucket (0 = all in one). */
-export interface BuildLayer {
-  name: string;
-  bucketType: string;
-  size: number;
-}
-
-/** Options crushtool recognizes but tsceph does not implement; using one is refused. */
-const UNSUPPORTED_FLAGS = [
-  '--reclassify',
-  '--tree',
-  '--bucket-tree',
-  '--dump',
-  '-s',
-  '--simulate',
-  '--reweight',
-  '--rebuild-class-roots',
-  '--output-csv',
-];
 
 async function run(argv: string[], io: CrushtoolIo): Promise<number> {
   const out = (s: string): void => io.stdout(s);
@@ -547,7 +520,7 @@ async function run(argv: string[], io: CrushtoolIo): Promise<number> {
     errw('no action specified; -h for help\n');
     return 1;
   }
-  const layers: BuildLayer[] = [];
+  const layers: CrushBuildLayer[] = [];
   if (!build && rest.length > 0) {
     errw(`unrecognized arguments: [${rest.join(',')}]\n`);
     return 1;
@@ -764,7 +737,6 @@ const TUNABLE_OPTIONS = [
   '--set_straw_calc_version',
   '--set_allowed_bucket_algs',
 ];
-void UNSUPPORTED_FLAGS;
 
 /** Write and wait until the stream has taken the data (pipes may not be synchronous). */
 function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
