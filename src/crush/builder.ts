@@ -23,9 +23,10 @@ function additionIsUnsafe(a: number, b: number): boolean {
   return U32_MAX - (b >>> 0) < a >>> 0;
 }
 
-/** crush_multiplication_is_unsafe (a zero factor counts as unsafe, as in Ceph). */
+/** crush_multiplication_is_unsafe: no items is safe, a zero weight is not (as in Ceph). */
 function multiplicationIsUnsafe(a: number, b: number): boolean {
-  if (a === 0 || b === 0) return true;
+  if (a === 0) return false;
+  if (b === 0) return true;
   return Math.floor(U32_MAX / (b >>> 0)) < a >>> 0;
 }
 

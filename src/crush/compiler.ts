@@ -832,11 +832,11 @@ class Compiler {
       const weight = bucketItemWeightOf(orig, i);
       if (item >= 0) {
         if (map.classMap.get(item) !== cls) continue;
-        bucketAddItem(map, copy, item, weight);
+        if (bucketAddItem(map, copy, item, weight) !== 0) return undefined;
       } else {
         const child = this.cloneForClass(item, cls, used);
         if (child === undefined) return undefined;
-        bucketAddItem(map, copy, child, map.buckets.get(child)!.weight);
+        if (bucketAddItem(map, copy, child, map.buckets.get(child)!.weight) !== 0) return undefined;
       }
     }
     let bno = this.classBucket.get(original)?.get(cls);
@@ -866,31 +866,34 @@ function bucketItemWeightOf(b: CrushBucket, pos: number): number {
   }
 }
 
-/** crush_bucket_add_item: append an item, keeping each algorithm's derived fields. */
-function bucketAddItem(map: CrushMap, b: CrushBucket, item: number, weight: number): void {
+/**
+ * crush_bucket_add_item: append an item, keeping each algorithm's derived
+ * fields. Returns 0, or Ceph's error: -EINVAL when a uniform bucket gets an
+ * item of another weight, -ERANGE when a weight sum would overflow u32.
+ */
+function bucketAddItem(map: CrushMap, b: CrushBucket, item: number, weight: number): number {
   weight >>>= 0;
+  const unsafe = (a: number): boolean => 0xffffffff - weight < a >>> 0;
   switch (b.alg) {
     case CrushBucketAlg.UNIFORM:
+      if (b.itemWeight >>> 0 !== weight) return -22;
+      if (unsafe(b.weight)) return -34;
       b.items.push(item);
       b.weight = (b.weight + weight) >>> 0;
-      break;
+      return 0;
     case CrushBucketAlg.LIST: {
-      const prev = b.sumWeights.length > 0 ? b.sumWeights[b.sumWeights.length - 1]! : 0;
+      const n = b.sumWeights.length;
+      if (n > 0 && unsafe(b.sumWeights[n - 1]!)) return -34;
       b.items.push(item);
       b.itemWeights.push(weight);
-      b.sumWeights.push(b.sumWeights.length > 0 ? (prev + weight) >>> 0 : weight);
+      b.sumWeights.push(n > 0 ? (b.sumWeights[n - 1]! + weight) >>> 0 : weight);
       b.weight = (b.weight + weight) >>> 0;
-      break;
+      return 0;
     }
     case CrushBucketAlg.TREE: {
       const newsize = b.items.length + 1;
-      let depth = 0;
-      for (let t = newsize - 1, d = 1; ; t >>= 1, d++) {
-        if (!t) {
-          depth = d;
-          break;
-        }
-      }
+      let depth = 1;
+      for (let t = newsize - 1; t; t >>= 1) depth++;
       const nodes = 1 << depth;
       // Ceph reallocates without clearing; the new slots are zero here
       while (b.nodeWeights.length < nodes) b.nodeWeights.push(0);
@@ -903,23 +906,27 @@ function bucketAddItem(map: CrushMap, b: CrushBucket, item: number, weight: numb
         let h = 0;
         for (let n = node; (n & 1) === 0; n >>= 1) h++;
         node = node & (1 << (h + 1)) ? node - (1 << h) : node + (1 << h);
+        if (unsafe(b.nodeWeights[node]!)) return -34;
         b.nodeWeights[node] = (b.nodeWeights[node]! + weight) >>> 0;
       }
+      if (unsafe(b.weight)) return -34;
       b.items.push(item);
       b.weight = (b.weight + weight) >>> 0;
-      break;
+      return 0;
     }
     case CrushBucketAlg.STRAW:
+      if (unsafe(b.weight)) return -34;
       b.items.push(item);
       b.itemWeights.push(weight);
       b.weight = (b.weight + weight) >>> 0;
       b.straws = calcStraws(b.itemWeights, map.tunables.strawCalcVersion);
-      break;
+      return 0;
     case CrushBucketAlg.STRAW2:
+      if (unsafe(b.weight)) return -34;
       b.items.push(item);
       b.itemWeights.push(weight);
       b.weight = (b.weight + weight) >>> 0;
-      break;
+      return 0;
   }
 }
 

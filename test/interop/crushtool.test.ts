@@ -316,6 +316,47 @@ describe('crushtool interop: legacy maps whose rulesets differ from rule ids', {
   });
 });
 
+describe('crushtool interop: shadow trees Ceph cannot build', { skip }, () => {
+  test('crushtool interop: a uniform root over class devices keeps the child shadows it made before failing', async () => {
+    // crush_add_uniform_bucket_item refuses items whose weight differs from the (empty) copy's
+    const text = [
+      'device 0 osd.0',
+      'device 1 osd.1',
+      'device 2 osd.2',
+      'device 7 osd.7 class ssd',
+      'device 9 osd.9',
+      'type 0 osd',
+      'type 1 host',
+      'type 5 root',
+      'host a {\n\talg tree\n\titem osd.0 weight 1.0\n\titem osd.1 weight 0.000\n\titem osd.9 weight 3.0\n}',
+      'host b {\n\talg list\n\titem osd.2 weight 2.0\n\titem osd.7 weight 0.25\n}',
+      'root top {\n\talg uniform\n\titem a weight 2.0\n\titem b weight 2.0\n}',
+      'rule r {\n\tid 4\n\ttype erasure\n\tmin_size 2\n\tmax_size 6\n\tstep set_chooseleaf_tries 3',
+      '\tstep take top\n\tstep chooseleaf indep 0 type host\n\tstep emit\n\tstep take osd.2\n\tstep emit\n}',
+      'rule s {\n\tid 1\n\ttype replicated\n\tmin_size 1\n\tmax_size 3\n\tstep take a',
+      '\tstep choose firstn 2 type osd\n\tstep take b class ssd\n\tstep choose firstn -1 type osd\n\tstep emit\n}',
+      '',
+    ].join('\n');
+    writeFileSync(join(dir, 'un.txt'), text);
+    await same(['-c', 'un.txt', '-o', 'un@OUT'], ['un']);
+    assert.equal(real(['-c', 'un.txt', '-o', 'un.bin']).code, 0);
+    await same(['-d', 'un.bin']);
+    await same(['-i', 'un.bin', '--tree']);
+    await same([
+      '-i',
+      'un.bin',
+      '--test',
+      '--show-mappings',
+      '--num-rep',
+      '4',
+      '--min-x',
+      '0',
+      '--max-x',
+      '63',
+    ]);
+  });
+});
+
 describe('crushtool interop: choose_args Ceph drops when decoding', { skip }, () => {
   test('crushtool interop: weight sets of a non-straw2 bucket survive -c but not decode (update_choose_args)', async () => {
     const text = [

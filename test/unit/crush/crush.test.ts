@@ -207,7 +207,7 @@ test('crush builder: straw lengths for both straw_calc_versions', () => {
   assert.ok(v1[3]! > v1[1]! && v1[1]! === v1[2]);
 });
 
-test('crush builder: tree buckets keep node weights; uniform needs items', () => {
+test('crush builder: tree buckets keep node weights; uniform buckets need a weight', () => {
   const m = emptyCrushMap();
   const t = makeBucket(m, CrushBucketAlg.TREE, 0, 1, [0, 1, 2], [0x10000, 0x20000, 0x30000])!;
   assert.equal(t.alg, CrushBucketAlg.TREE);
@@ -216,7 +216,8 @@ test('crush builder: tree buckets keep node weights; uniform needs items', () =>
     assert.equal(t.nodeWeights[4], 0x60000); // root
     assert.equal(t.weight, 0x60000);
   }
-  assert.equal(makeBucket(m, CrushBucketAlg.UNIFORM, 0, 1, [], []), undefined);
+  assert.equal(makeBucket(m, CrushBucketAlg.UNIFORM, 0, 1, [0, 1], [0, 0]), undefined); // zero weight: Ceph asserts
+  assert.equal(makeBucket(m, CrushBucketAlg.UNIFORM, 0, 1, [], [])?.weight, 0); // an empty one is fine (shadow copies)
 });
 
 test('crush builder: --build makes a replicated_rule over the last layer', () => {
