@@ -187,18 +187,8 @@ const touch: CommandHandler = async (ctx, nargs) => {
   }
   const oid = objectName(ctx, nargs);
   const op = new ObjectWriteOperation().create(false);
-  const r = await tryErrno(() =>
-    ioCtx.objecter.submit({
-      oid,
-      oloc: ioCtx.locator,
-      ops: op.ops,
-      flags: OsdFlag.WRITE,
-      snapc: ioCtx.snapContext,
-      mtime: { sec: seconds, nsec: 0 },
-    }),
-  );
-  const result = 'value' in r ? r.value.result : r.r;
-  if (result < 0) return fail(io, ` error touch-ing ${poolName}/${prettify(oid)}: ${cppStrerror(result)}`);
+  const r = await tryErrno(() => ioCtx.operate(oid, op, { mtime: { sec: seconds, nsec: 0 } }));
+  if (r.r < 0) return fail(io, ` error touch-ing ${poolName}/${prettify(oid)}: ${cppStrerror(r.r)}`);
   return 0;
 };
 

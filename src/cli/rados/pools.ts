@@ -7,53 +7,6 @@ import { cppStrerror, formatByteU, TextTable } from './format.js';
 import { cleanUpSlow } from './bench.js';
 import { copyObject } from './objects.js';
 import { ALL_NSPACES } from '../../rados/io-ctx.js';
-import type { Rados } from '../../rados/rados.js';
-
-/** librados `pool_stat_t`, as `rados df` reads it. */
-export interface RadosPoolStat {
-  numBytes: number | bigint;
-  numKb: number | bigint;
-  numObjects: number | bigint;
-  numObjectClones: number | bigint;
-  numObjectCopies: number | bigint;
-  numObjectsMissingOnPrimary: number | bigint;
-  numObjectsUnfound: number | bigint;
-  numObjectsDegraded: number | bigint;
-  numRd: number | bigint;
-  numRdKb: number | bigint;
-  numWr: number | bigint;
-  numWrKb: number | bigint;
-  compressedBytesOrig: number | bigint;
-  compressedBytesAlloc: number | bigint;
-}
-
-/** librados `cluster_stat_t`. */
-export interface RadosClusterStat {
-  kb: number | bigint;
-  kbUsed: number | bigint;
-  kbAvail: number | bigint;
-  numObjects: number | bigint;
-}
-
-/** The stats calls `rados df` needs from the library (not every build has them yet). */
-interface StatsApi {
-  poolStats?(pools: string[]): Promise<Map<string, RadosPoolStat>>;
-  clusterStats?(): Promise<RadosClusterStat>;
-}
-
-const EOPNOTSUPP = -95;
-
-async function poolStats(rados: Rados, pools: string[]): Promise<Map<string, RadosPoolStat>> {
-  const api = rados as unknown as StatsApi;
-  if (!api.poolStats) throw Object.assign(new Error('pool stats unsupported'), { errno: EOPNOTSUPP });
-  return api.poolStats(pools);
-}
-
-async function clusterStats(rados: Rados): Promise<RadosClusterStat> {
-  const api = rados as unknown as StatsApi;
-  if (!api.clusterStats) throw Object.assign(new Error('cluster stats unsupported'), { errno: EOPNOTSUPP });
-  return api.clusterStats();
-}
 
 const lspools: CommandHandler = async (ctx) => {
   const r = await tryErrno(() => ctx.rados.poolList());
@@ -74,7 +27,7 @@ const df: CommandHandler = async (ctx) => {
   } else {
     names = [ctx.poolName];
   }
-  const stats = await tryErrno(() => poolStats(rados, names));
+  const stats = await tryErrno(() => rados.poolStats(names));
   if (!('value' in stats)) return fail(io, `error fetching pool stats: ${cppStrerror(stats.r)}`);
   // rados.cc keeps them in a std::map: by name, bytewise
   const sorted = [...stats.value].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -144,7 +97,7 @@ const df: CommandHandler = async (ctx) => {
     f.closeSection();
   }
   if (!f) io.stdout(table.toString());
-  const total = await tryErrno(() => clusterStats(rados));
+  const total = await tryErrno(() => rados.clusterStats());
   if (!('value' in total)) return fail(io, `error getting total cluster usage: ${cppStrerror(total.r)}`);
   const t = total.value;
   if (!f) {

@@ -3,11 +3,8 @@
  * rolling an object back to one (rollback), and an object's clones
  * (listsnaps).
  *
- * Pool snapshots come from the pool in the current OSDMap. Creating and
- * removing them goes through `Rados.poolSnapCreate/poolSnapRemove` when the
- * library has them, else through the mon's `osd pool mksnap/rmsnap`
- * commands after checking the map (those commands succeed on an existing /
- * missing snap, where librados returns EEXIST / ENOENT).
+ * Pool snapshots come from the pool in the current OSDMap; creating and
+ * removing them are pool ops to the mon (`Rados.poolSnapCreate/Remove`).
  */
 import { CEPH_NOSNAP } from '../../encoding/osd-types.js';
 import type { PgPool } from '../../osdmap/pg-pool.js';
@@ -17,32 +14,11 @@ import { CephError } from '../../common/errors.js';
 import { fail, poolOf, tryErrno, usageError, type CommandHandler, type ToolContext } from './context.js';
 import { cppStrerror, prettify } from './format.js';
 
-interface PoolSnapApi {
-  poolSnapCreate?(pool: string, snap: string): Promise<void>;
-  poolSnapRemove?(pool: string, snap: string): Promise<void>;
-}
-
 async function currentPool(rados: Rados, poolId: number): Promise<PgPool> {
   await rados.objecter.waitForLatestMap();
   const pool = rados.objecter.osdmap.getPool(poolId);
   if (!pool) throw new CephError('ENOENT', `pool ${poolId} does not exist`);
   return pool;
-}
-
-async function poolSnapCreate(rados: Rados, poolId: number, pool: string, snap: string): Promise<void> {
-  const api = rados as unknown as PoolSnapApi;
-  if (api.poolSnapCreate) return api.poolSnapCreate(pool, snap);
-  if ((await currentPool(rados, poolId)).snapExists(snap) !== 0n) throw new CephError('EEXIST');
-  await rados.monCommand({ prefix: 'osd pool mksnap', pool, snap });
-  await rados.objecter.waitForLatestMap();
-}
-
-async function poolSnapRemove(rados: Rados, poolId: number, pool: string, snap: string): Promise<void> {
-  const api = rados as unknown as PoolSnapApi;
-  if (api.poolSnapRemove) return api.poolSnapRemove(pool, snap);
-  if ((await currentPool(rados, poolId)).snapExists(snap) === 0n) throw new CephError('ENOENT');
-  await rados.monCommand({ prefix: 'osd pool rmsnap', pool, snap });
-  await rados.objecter.waitForLatestMap();
 }
 
 function pad2(n: number): string {
@@ -82,7 +58,7 @@ const mksnap: CommandHandler = async (ctx, nargs) => {
   if (pool.value.isUnmanagedSnapsMode()) {
     return fail(ctx.io, `can't create snapshot: pool ${poolName} is in selfmanaged snaps mode`);
   }
-  const r = await tryErrno(() => poolSnapCreate(ctx.rados, ioCtx.poolId, poolName, nargs[1]!));
+  const r = await tryErrno(() => ctx.rados.poolSnapCreate(poolName, nargs[1]!));
   if (r.r < 0) {
     return fail(ctx.io, `error creating pool ${poolName} snapshot ${nargs[1]}: ${cppStrerror(r.r)}`);
   }
@@ -92,8 +68,8 @@ const mksnap: CommandHandler = async (ctx, nargs) => {
 
 const rmsnap: CommandHandler = async (ctx, nargs) => {
   if (ctx.poolName === undefined || nargs.length < 2) return usageError(ctx.io);
-  const { ioCtx, poolName } = poolOf(ctx);
-  const r = await tryErrno(() => poolSnapRemove(ctx.rados, ioCtx.poolId, poolName, nargs[1]!));
+  const { poolName } = poolOf(ctx);
+  const r = await tryErrno(() => ctx.rados.poolSnapRemove(poolName, nargs[1]!));
   if (r.r < 0) {
     return fail(ctx.io, `error removing pool ${poolName} snapshot ${nargs[1]}: ${cppStrerror(r.r)}`);
   }
