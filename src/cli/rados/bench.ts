@@ -71,6 +71,14 @@ export function benchObjectName(host: string, pid: number, objnum: number): stri
  */
 export function fillBenchContents(buf: Buffer, index: number): Buffer {
   buf.fill('z');
+  return stampBenchContents(buf, index);
+}
+
+/**
+ * Rewrite only the "I'm the N th op!" text of contents already filled by
+ * `fillBenchContents` (the padding never changes: the text has a fixed width).
+ */
+export function stampBenchContents(buf: Buffer, index: number): Buffer {
   if (buf.length === 0) return buf;
   const text = Buffer.from(`I'm the ${String(index).padStart(16)}th op!\0`, 'latin1');
   const n = Math.min(text.length, buf.length);
@@ -606,7 +614,7 @@ export class RadosBencher {
         const newName = name(Math.floor(newIndex / writesPerObject));
         r = complete(slots[slot]!);
         if (r !== 0) return r;
-        fillBenchContents(contents[slot]!, newIndex);
+        stampBenchContents(contents[slot]!, newIndex);
         const offset = d.opSize * (newIndex % writesPerObject);
         const buf = contents[slot]!;
         slots[slot] = this.startSlot(() => this.writeOp(newName, buf, offset));
@@ -697,7 +705,7 @@ export class RadosBencher {
     const s = this.stream;
     const readsPerObject = d.opSize ? Math.floor(d.objectSize / d.opSize) || 1 : 1;
     const name = (n: number) => benchObjectName(this.host, pid, n);
-    const expected = Buffer.alloc(d.opSize);
+    const expected = fillBenchContents(Buffer.alloc(d.opSize), 0);
     const index = new Array<number>(concurrentIos).fill(0);
     const names = new Array<string>(concurrentIos).fill('');
     const slots: (Slot | undefined)[] = new Array<Slot | undefined>(concurrentIos);
@@ -705,7 +713,7 @@ export class RadosBencher {
     let totalLatency = 0;
     const verify = (slot: number) => {
       if (noVerify) return;
-      fillBenchContents(expected, index[slot]!);
+      stampBenchContents(expected, index[slot]!);
       const got = slots[slot]!.data ?? Buffer.alloc(0);
       if (got.length !== d.opSize || !got.equals(expected)) {
         this.output.err(`${names[slot]} is not correct!\n`);
