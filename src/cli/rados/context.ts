@@ -112,6 +112,14 @@ export function errnoOf(err: unknown): number {
   throw err;
 }
 
+/** The negative errno of an error, or `fallback` (EIO) for one that carries none. */
+export function errnoOr(err: unknown, fallback = -5): number {
+  if (typeof err === 'object' && err !== null && 'errno' in err && typeof err.errno === 'number') {
+    if (err.errno < 0) return err.errno;
+  }
+  return fallback;
+}
+
 /** Run a library call and turn a CephError into its negative errno (0 on success). */
 export async function tryErrno<T>(call: () => Promise<T>): Promise<{ r: 0; value: T } | { r: number }> {
   try {

@@ -49,7 +49,34 @@ import { benchCommands } from './bench.js';
 
 const EINVAL = 22;
 
+/** Commands of Pacific's rados that tsceph does not implement (yet). */
+const UNSUPPORTED = [
+  'load-gen',
+  'list-inconsistent-pg',
+  'list-inconsistent-obj',
+  'list-inconsistent-snapset',
+  'cache-flush',
+  'cache-try-flush',
+  'cache-evict',
+  'cache-flush-evict-all',
+  'cache-try-flush-evict-all',
+  'set-redirect',
+  'set-chunk',
+  'tier-promote',
+  'unset-manifest',
+  'tier-flush',
+  'tier-evict',
+  'export',
+  'import',
+];
+
+const notSupported: CommandHandler = (ctx, nargs) => {
+  ctx.io.stderr(`rados: '${nargs[0]}' is not supported by tsceph\n`);
+  return Promise.resolve(-95);
+};
+
 const COMMANDS: Record<string, CommandHandler> = {
+  ...Object.fromEntries(UNSUPPORTED.map((c) => [c, notSupported])),
   ...poolCommands,
   ...objectCommands,
   ...xattrCommands,
@@ -346,6 +373,10 @@ async function runCommand(
     }
     ioCtx = r.value;
     poolName = ioCtx.poolName;
+    if (opts.has('striper')) {
+      // libradosstriper is not part of tsceph
+      return fail(io, `error opening pool ${poolName} with striper interface: ${cppStrerror(-95)}`).exitCode;
+    }
   }
   let snapId = parsed.snapId;
   const snapName = opts.get('snap');

@@ -10,7 +10,7 @@
 import { encode } from '../../encoding/encoder.js';
 import { formatAddr } from '../../osdmap/format.js';
 import type { NotifyResult } from '../../rados/notify-reply.js';
-import { errnoOf, poolOf, tryErrno, usageError, fail, type CommandHandler } from './context.js';
+import { errnoOr, poolOf, tryErrno, usageError, fail, type CommandHandler } from './context.js';
 import { cppStrerror, hexdump } from './format.js';
 
 /** rados.cc waits this long for the watchers' acks. */
@@ -30,11 +30,11 @@ const watch: CommandHandler = async (ctx, nargs) => {
             hexdump(ev.payload),
         );
         ioCtx.notifyAck(oid, ev.notifyId, ev.cookie, ev.payload).catch((err: unknown) => {
-          io.stderr(`error acking notify: ${cppStrerror(errnoOf(err))}\n`);
+          io.stderr(`error acking notify: ${cppStrerror(errnoOr(err))}\n`);
         });
       },
       onError: (err) => {
-        io.stdout(`ERROR cookie ${cookie} err ${cppStrerror(errnoOf(err))}\n`);
+        io.stdout(`ERROR cookie ${cookie} err ${cppStrerror(errnoOr(err))}\n`);
       },
     }),
   );
@@ -60,7 +60,7 @@ const notify: CommandHandler = async (ctx, nargs) => {
   try {
     reply = await ioCtx.notify(oid, payload, NOTIFY_TIMEOUT_MS);
   } catch (err) {
-    ret = errnoOf(err);
+    ret = errnoOr(err);
     reply = (err as { notifyResult?: NotifyResult }).notifyResult;
     io.stderr(`error calling notify: ${cppStrerror(ret)}\n`);
   }
