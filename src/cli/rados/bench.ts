@@ -52,6 +52,9 @@ const g = (v: number): string => formatDoubleG(v, 6);
 
 const nowSec = (): number => performance.now() / 1000;
 
+/** Wall-clock time with microseconds, for --show-time and the periodic latency line. */
+const wallNow = () => formatUTimeLocal(utimeFromMs(performance.timeOrigin + performance.now()));
+
 /** gethostname into a 30-byte buffer, the last byte forced to NUL: at most 29 characters. */
 function shortHost(host: string): string {
   return host.slice(0, 29);
@@ -262,7 +265,7 @@ export class RadosBencher {
 
   /** `ObjBencher::out`: the --show-time prefix. */
   private prefix(): string {
-    return this.showTime ? `${formatUTimeLocal(utimeFromMs(Date.now()))} ` : '';
+    return this.showTime ? `${wallNow()} ` : '';
   }
 
   private flushFormatted(): void {
@@ -338,7 +341,7 @@ export class RadosBencher {
         return;
       }
       const now = nowSec();
-      const wall = formatUTimeLocal(utimeFromMs(Date.now()));
+      const wall = wallNow();
       if (i % 20 === 0 && !stream) {
         let text = '';
         if (i > 0) {

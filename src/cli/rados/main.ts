@@ -87,8 +87,21 @@ const COMMANDS: Record<string, CommandHandler> = {
   ...benchCommands,
 };
 
+let stdoutGuarded = false;
+
+/** A closed stdout (`rados ls | head`) ends the tool quietly, as SIGPIPE ends the real one. */
+function guardStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
+}
+
 export const processIo: RadosIo = {
   stdout: (data) => {
+    guardStdout();
     process.stdout.write(data);
   },
   stderr: (text) => {

@@ -156,7 +156,7 @@ const cppool: CommandHandler = async (ctx: ToolContext, nargs) => {
   if (nargs.length !== 3 && !(nargs.length === 4 && force)) return usageError(io);
   const [, src, dst] = nargs as [string, string, string];
   if (src === dst) return fail(io, 'cannot copy pool into itself');
-  io.stderr('WARNING: pool copy does not preserve user_version, which some apps may rely on.\n');
+  io.stderr('WARNING: pool copy does not preserve user_version, which some     apps may rely on.\n');
   const srcId = rados.objecter.osdmap.lookupPool(src);
   if (srcId < 0) {
     return fail(io, `failed to query pool ${src} for selfmanaged snaps: ${cppStrerror(-2)}`);
