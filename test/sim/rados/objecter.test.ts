@@ -841,6 +841,29 @@ test(
   },
 );
 
+test(
+  'objecter: a watch whose WATCH was in flight at a crashing primary registers at the new one',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client();
+      const io = c.ioctx();
+      const oid = cluster.objectOn(0, 'reg');
+      await io.create(oid, false);
+      const a = cluster.osds[0]!;
+      a.holdAll = true;
+      const w = io.watch(oid, { onNotify() {}, onError() {} });
+      await until(() => a.held.length === 1, 'watch held');
+      await cluster.crashOsd(0, { markDown: true });
+      const cookie = await w;
+      const history = [...cluster.store.watchersOf(name(oid)).values()][0]!.history;
+      assert.equal(history[0]!.op, WatchOp.WATCH);
+      assert.notEqual(history[0]!.osd, 0);
+      assert.ok(io.watchCheck(cookie) >= 0);
+    });
+  },
+);
+
 test('objecter: a DISCONNECT from the OSD surfaces ENOTCONN to the watcher', T, async () => {
   await withCluster({}, async (cluster) => {
     const a = await cluster.client();
