@@ -78,6 +78,8 @@ export {
   type PoolSnapInfo,
 } from './pg-pool.js';
 export {
+  addrsEqual,
+  compareAddrs,
   comparePgIds,
   PgMap,
   formatOsdInfo,

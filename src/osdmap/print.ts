@@ -80,7 +80,7 @@ export function minCompatClient(map: OSDMap): number {
 function rjhash32(x: number): number {
   let a = x >>> 0;
   a = (a + 0x7ed55d16 + (a << 12)) >>> 0;
-  a = (a ^ 0xc761c4a5 ^ (a >>> 19)) >>> 0;
+  a = (a ^ 0xc761c23c ^ (a >>> 19)) >>> 0;
   a = (a + 0x165667b1 + (a << 5)) >>> 0;
   a = ((a + 0xd3a2646c) ^ (a << 9)) >>> 0;
   a = (a + 0xfd7046c5 + (a << 3)) >>> 0;
@@ -96,48 +96,80 @@ function addrHash(entry: BlocklistEntry): number {
   return rjhash32(acc);
 }
 
-/** Bucket counts libstdc++'s prime rehash policy grows an unordered_map through (first insert: 13). */
-const PRIME_BUCKETS = [13, 29, 59, 127, 257, 541, 1109, 2357, 5087, 10273, 20753, 42043];
+/**
+ * libstdc++'s `__prime_list` (the bucket counts of its prime rehash policy)
+ * from 17 up to about a million.
+ */
+const PRIME_LIST = [
+  17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 103, 109, 113, 127, 137, 139,
+  149, 157, 167, 179, 193, 199, 211, 227, 241, 257, 277, 293, 313, 337, 359, 383, 409, 439, 467, 503, 541,
+  577, 619, 661, 709, 761, 823, 887, 953, 1031, 1109, 1193, 1289, 1381, 1493, 1613, 1741, 1879, 2029, 2179,
+  2357, 2549, 2753, 2971, 3209, 3469, 3739, 4027, 4349, 4703, 5087, 5503, 5953, 6427, 6949, 7517, 8123, 8783,
+  9497, 10273, 11113, 12011, 12983, 14033, 15173, 16411, 17749, 19183, 20753, 22447, 24281, 26267, 28411,
+  30727, 33223, 35933, 38873, 42043, 45481, 49201, 53201, 57557, 62233, 67307, 72817, 78779, 85229, 92203,
+  99733, 107897, 116731, 126271, 136607, 147793, 159871, 172933, 187091, 202409, 218971, 236897, 256279,
+  277261, 299951, 324503, 351061, 379787, 410857, 444487, 480881, 520241, 562841, 608903, 658753, 712697,
+  771049, 834181, 902483, 976369, 1056323,
+];
+
+/** libstdc++'s `_Prime_rehash_policy` (max load factor 1.0), as GCC 12 builds Ceph. */
+class PrimeRehashPolicy {
+  nextResize = 0;
+
+  /** `_M_next_bkt`: the bucket count for at least `n` buckets; sets the next resize point. */
+  nextBucketCount(n: number): number | undefined {
+    const fast = [2, 2, 2, 3, 5, 5, 7, 7, 11, 11, 11, 11, 13, 13];
+    if (n < fast.length) {
+      if (n === 0) return 1;
+      this.nextResize = fast[n]!;
+      return fast[n];
+    }
+    const p = PRIME_LIST.find((x) => x >= n);
+    if (p !== undefined) this.nextResize = p;
+    return p;
+  }
+
+  /** `_M_need_rehash(buckets, elements, 1)`: the new bucket count, or 0 to keep the current one. */
+  needRehash(buckets: number, elements: number): number | undefined {
+    if (elements + 1 <= this.nextResize) return 0;
+    // an empty table starts at 11 buckets' worth
+    const minBuckets = Math.max(elements + 1, this.nextResize ? 0 : 11);
+    if (minBuckets >= buckets) return this.nextBucketCount(Math.max(Math.floor(minBuckets) + 1, buckets * 2));
+    this.nextResize = buckets;
+    return 0;
+  }
+}
 
 /**
- * The iteration order of a libstdc++ `std::unordered_map` filled in `entries`
- * order (what decoding the blocklist does): each insert goes to the front of
- * its bucket's run, a new bucket's run goes to the front of the list, and a
- * rehash re-threads the list in its current order. Past the last bucket count
- * known here the order falls back to the encoded one.
+ * The iteration order of the blocklist as Ceph decodes it into a libstdc++
+ * `std::unordered_map`: entries are inserted in encoded order; each goes to
+ * the front of its bucket's run, or to the front of the list when its bucket
+ * is empty; a growing table re-threads the list bucket by bucket in list
+ * order. Buckets are `std::hash<entity_addr_t>` (blobhash: rjhash32 of the
+ * xor of the struct's words) modulo the bucket count. Beyond the prime table
+ * kept here the encoded order is returned.
  */
 export function unorderedMapOrder(entries: readonly BlocklistEntry[]): BlocklistEntry[] {
-  if (entries.length > PRIME_BUCKETS[PRIME_BUCKETS.length - 1]!) return [...entries];
   type Node = { e: BlocklistEntry; h: number };
+  const policy = new PrimeRehashPolicy();
+  let buckets = 1;
   let list: Node[] = [];
-  let bucketCount = 1;
-  let nextResize = 0;
-  const insertInto = (nodes: Node[], node: Node, n: number): Node[] => {
+  const insert = (nodes: Node[], node: Node, n: number): void => {
     const b = node.h % n;
     const at = nodes.findIndex((x) => x.h % n === b);
-    if (at < 0) return [node, ...nodes];
-    nodes.splice(at, 0, node);
-    return nodes;
+    if (at < 0) nodes.unshift(node);
+    else nodes.splice(at, 0, node);
   };
   for (const e of entries) {
-    const node = { e, h: addrHash(e) };
-    const count = list.length;
-    if (count + 1 > nextResize) {
-      const minBuckets = Math.max(count + 1, nextResize ? 0 : 11);
-      if (minBuckets >= bucketCount) {
-        const want = Math.max(Math.floor(minBuckets) + 1, bucketCount * 2);
-        const n = PRIME_BUCKETS.find((p) => p >= want)!;
-        // rehash: walk the old list, each node to the front of its new bucket
-        let relinked: Node[] = [];
-        for (const x of list) relinked = insertInto(relinked, x, n);
-        list = relinked;
-        bucketCount = n;
-        nextResize = n;
-      } else {
-        nextResize = bucketCount;
-      }
+    const grow = policy.needRehash(buckets, list.length);
+    if (grow === undefined) return [...entries];
+    if (grow) {
+      const relinked: Node[] = [];
+      for (const x of list) insert(relinked, x, grow);
+      list = relinked;
+      buckets = grow;
     }
-    list = insertInto(list, node, bucketCount);
+    insert(list, { e, h: addrHash(e) }, buckets);
   }
   return list.map((x) => x.e);
 }
