@@ -152,6 +152,45 @@ test('osdmap live: the last map has the overrides the cluster was given', () => 
   }
 });
 
+interface OsdMapAnswer {
+  pool: string;
+  object: string;
+  nspace: string;
+  json: {
+    pool_id: number;
+    raw_pgid: string;
+    pgid: string;
+    up: number[];
+    up_primary: number;
+    acting: number[];
+    acting_primary: number;
+  };
+}
+
+test('osdmap live: objects (with namespaces) map to the pgs and OSDs the monitor named', () => {
+  const { epoch, results } = JSON.parse(readFileSync(join(dir, 'osd-map.json'), 'utf8')) as {
+    epoch: number;
+    results: OsdMapAnswer[];
+  };
+  const map = OSDMap.decode(file(`full.${epoch}`));
+  assert.ok(results.length > 0);
+  for (const r of results) {
+    const pool = map.lookupPool(r.pool);
+    assert.equal(pool, r.json.pool_id);
+    const raw = map.objectLocatorToPg(r.object, { pool, key: '', nspace: r.nspace, hash: -1 });
+    const label = `${r.pool}/${r.nspace}/${r.object}`;
+    assert.equal(`${raw.pool}.${raw.seed.toString(16)}`, r.json.raw_pgid, `raw pg of ${label}`);
+    const pg = map.rawPgToPg(raw);
+    assert.equal(`${pg.pool}.${pg.seed.toString(16)}`, r.json.pgid, `pg of ${label}`);
+    const ua = map.pgToUpActing(pg);
+    assert.deepEqual(
+      [ua.up, ua.upPrimary, ua.acting, ua.actingPrimary],
+      [r.json.up, r.json.up_primary, r.json.acting, r.json.acting_primary],
+      `up/acting of ${label}`,
+    );
+  }
+});
+
 interface GoldenRun {
   epoch: number;
   args: string[];
