@@ -17,7 +17,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { osdmaptoolMain } from '../../src/cli/tsceph/osdmaptool.js';
@@ -262,6 +262,28 @@ test('osdmaptool: errors and odd arguments behave like the real tool', async () 
     [[path, '--mark-up-in', '--tree=xml'], map],
   ];
   for (const [args, initial] of cases) await same(args, path, initial);
+});
+
+test('osdmaptool: --range-first/--range-last read DIR/N maps like the real tool', async () => {
+  const dir = join(work, 'range');
+  mkdirSync(dir, { recursive: true });
+  const one = join(work, 'range-src');
+  await same(['--createsimple', '3', '--with-default-pool', one], one, undefined);
+  writeFileSync(join(dir, '1'), readFileSync(one));
+  writeFileSync(join(dir, '2'), readFileSync(one));
+  for (const args of [
+    [dir, '--range-first', '1', '--range-last', '2'],
+    [dir, '--range-first', '0', '--range-last', '2'],
+    [dir, '--range-first', '2', '--range-last', '1', '--print'],
+  ]) {
+    const real = runReal(args, dir);
+    const ours = await runOurs(args, dir, real);
+    assert.deepEqual(
+      [ours.stdout, ours.stderr, ours.status],
+      [real.stdout, real.stderr, real.status],
+      args.join(' '),
+    );
+  }
 });
 
 test('osdmaptool: --export-crush writes the same bytes; --import-crush of a bigger map fails alike', async () => {
