@@ -795,19 +795,18 @@ export class OSDMap {
   }
 
   /**
-   * `get_primary_shard`: for an EC pool, the shard the acting primary serves
-   * (its position in the acting set); -1 (NO_SHARD) for replicated pools.
-   * Returns undefined when the pg has no primary.
+   * `get_primary_shard`: the acting primary of `pg` and the spg_t to address
+   * it with — the pg as given and NO_SHARD (-1) for a replicated pool, the
+   * primary's position in the acting set for an EC pool. Undefined when the
+   * pool does not exist, or (EC) when no acting OSD is the primary.
    */
-  getPrimaryShard(pg: PgId): { pgid: PgId; shard: number } | undefined {
+  getPrimaryShard(pg: PgId): { primary: number; pgid: PgId; shard: number } | undefined {
     const pool = this.pools.get(pg.pool);
     if (!pool) return undefined;
-    const folded = pool.rawPgToPg(pg);
     const { acting, actingPrimary } = this.pgToUpActing(pg);
-    if (actingPrimary < 0) return undefined;
-    if (!pool.isErasure()) return { pgid: folded, shard: -1 };
+    if (!pool.isErasure()) return { primary: actingPrimary, pgid: { ...pg }, shard: -1 };
     const shard = acting.indexOf(actingPrimary);
-    return shard < 0 ? undefined : { pgid: folded, shard };
+    return shard < 0 ? undefined : { primary: actingPrimary, pgid: { ...pg }, shard };
   }
 
   // ------------------------------------------------------------------------
