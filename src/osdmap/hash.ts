@@ -130,30 +130,3 @@ export function cephStableMod(x: number, b: number, bmask: number): number {
 export function cbits(v: number): number {
   return v === 0 ? 0 : 32 - Math.clz32(v >>> 0);
 }
-
-/** The seed CRUSH's rjenkins1 family of hashes starts from (`crush_hash_seed`). */
-const CRUSH_HASH_SEED = 1315423911;
-
-/**
- * `crush_hash32_2(CRUSH_HASH_RJENKINS1, a, b)`: how the OSD map mixes a pool
- * id into a PG's placement seed (HASHPSPOOL) and draws the primary-affinity
- * lot of an OSD for a PG.
- */
-export function crushHash32Rjenkins1x2(a: number, b: number): number {
-  const s: Mix = new Uint32Array(3);
-  const h = (CRUSH_HASH_SEED ^ a ^ b) >>> 0;
-  // three mixes: (a, b, h), (x, a, h), (b, y, h) with Ceph's fixed x and y
-  s[0] = a;
-  s[1] = b;
-  s[2] = h;
-  mix(s);
-  const a1 = s[0]!;
-  const b1 = s[1]!;
-  s[0] = 231232;
-  s[1] = a1;
-  mix(s);
-  s[0] = b1;
-  s[1] = 1232;
-  mix(s);
-  return s[2]!;
-}

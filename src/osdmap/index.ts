@@ -53,7 +53,6 @@ export {
   cephStrHashLinux,
   cephStrHashName,
   cephStrHashRjenkins,
-  crushHash32Rjenkins1x2,
 } from './hash.js';
 export { SnapIntervalSet, type SnapInterval } from './interval-set.js';
 export {

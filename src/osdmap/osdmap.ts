@@ -16,7 +16,9 @@
 import { CephError } from '../common/errors.js';
 import { cephCrc32c } from '../common/crc32c.js';
 import {
+  CRUSH_HASH_RJENKINS1,
   crushDoRule,
+  crushHash32_2,
   crushRuleExists,
   decodeCrushMap,
   emptyCrushMap,
@@ -48,7 +50,6 @@ import {
   OsdMapFlag,
   OsdState,
 } from './constants.js';
-import { crushHash32Rjenkins1x2 } from './hash.js';
 import type { OSDMapIncremental } from './incremental.js';
 import { decodePoolSnapSets, encodePoolSnapSets, SnapIntervalSet } from './interval-set.js';
 import {
@@ -711,7 +712,7 @@ export class OSDMap {
       const o = osds[i]!;
       if (o === CRUSH_ITEM_NONE) continue;
       const a = aff[o]!;
-      if (a < CEPH_OSD_MAX_PRIMARY_AFFINITY && crushHash32Rjenkins1x2(seed, o) >>> 16 >= a) {
+      if (a < CEPH_OSD_MAX_PRIMARY_AFFINITY && crushHash32_2(CRUSH_HASH_RJENKINS1, seed, o) >>> 16 >= a) {
         if (pos < 0) pos = i; // rejected, but remember it as the fallback
       } else {
         pos = i;

@@ -18,7 +18,8 @@ import {
   type PgId,
 } from '../encoding/osd-types.js';
 import { decodeUTime, encodeUTime, type UTime } from '../encoding/types.js';
-import { cbits, cephStableMod, cephStrHash, cephStrHashName, crushHash32Rjenkins1x2 } from './hash.js';
+import { CRUSH_HASH_RJENKINS1, crushHash32_2 } from '../crush/index.js';
+import { cbits, cephStableMod, cephStrHash, cephStrHashName } from './hash.js';
 import { decodeSnapIntervalSet, encodeSnapIntervalSet, SnapIntervalSet } from './interval-set.js';
 import { compareBytes } from './constants.js';
 import { formatUTimeLocal } from './format.js';
@@ -639,7 +640,7 @@ export class PgPool {
   /** `raw_pg_to_pps`: the placement seed CRUSH gets, folded by pgp_num and mixed with the pool id. */
   rawPgToPps(pg: PgId): number {
     const ps = cephStableMod(pg.seed, this.pgpNum, this.pgpNumMask);
-    if (this.hasFlag(PoolFlag.HASHPSPOOL)) return crushHash32Rjenkins1x2(ps, pg.pool >>> 0);
+    if (this.hasFlag(PoolFlag.HASHPSPOOL)) return crushHash32_2(CRUSH_HASH_RJENKINS1, ps, pg.pool >>> 0);
     // legacy: pools' PGs overlap (0.5 == 1.4 == 2.3 ...)
     return (ps + pg.pool) >>> 0;
   }
