@@ -21,7 +21,7 @@ import {
   type EntityAddrVec,
   type UTime,
 } from '../encoding/types.js';
-import { compareBytes } from './constants.js';
+import { CephRelease, cephReleaseName } from './constants.js';
 import { decodePoolSnapSets, encodePoolSnapSets, type SnapIntervalSet } from './interval-set.js';
 import {
   decodeAddrList,
@@ -403,30 +403,8 @@ function decodeOsdPart(inc: OSDMapIncremental, b: Decoder, v: number): void {
   if (v >= 12) inc.mutateAllowCrimson = b.u8();
 }
 
-const RELEASES = [
-  'unknown',
-  'argonaut',
-  'bobtail',
-  'cuttlefish',
-  'dumpling',
-  'emperor',
-  'firefly',
-  'giant',
-  'hammer',
-  'infernalis',
-  'jewel',
-  'kraken',
-  'luminous',
-  'mimic',
-  'nautilus',
-  'octopus',
-  'pacific',
-];
-
+/** `ceph_release_from_name` for the string form of require_min_compat_client (struct v5). */
 function releaseFromName(name: string): number {
-  const i = RELEASES.indexOf(name);
-  return i < 0 ? 0 : i;
+  for (let r = 1; r <= CephRelease.PACIFIC; r++) if (cephReleaseName(r) === name) return r;
+  return CephRelease.UNKNOWN;
 }
-
-/** Sort helper shared with the map: std::map<string,...> order. */
-export const compareNames = compareBytes;

@@ -239,7 +239,6 @@ export class OSDMap {
       if (actual !== this.crc)
         throw new CephError('EBADMSG', `bad crc, actual ${actual} != expected ${this.crc}`);
     }
-    this.postDecode();
   }
 
   private decodeClientPart(b: Decoder, v: number): void {
@@ -323,10 +322,6 @@ export class OSDMap {
     }
     if (v >= 11) this.rangeBlocklist = decodeBlocklist(b);
     if (v >= 12) this.allowCrimson = b.bool();
-  }
-
-  private postDecode(): void {
-    this.flags >>>= 0;
   }
 
   /**

@@ -335,18 +335,13 @@ function encodeMergeMeta(e: Encoder, m: PgMergeMeta): void {
 
 function decodeMergeMeta(d: Decoder): PgMergeMeta {
   return d.struct('pg_merge_meta_t', 1, (b) => ({
-    sourcePgid: decodePgIdAnyPool(b),
+    sourcePgid: decodePgId(b),
     readyEpoch: b.u32(),
     lastEpochStarted: b.u32(),
     lastEpochClean: b.u32(),
     sourceVersion: decodeEVersion(b),
     targetVersion: decodeEVersion(b),
   }));
-}
-
-/** pg_t decode that tolerates the u64 pool of a default pg_t. */
-function decodePgIdAnyPool(d: Decoder): PgId {
-  return decodePgId(d);
 }
 
 /** Sorted (std::map<string,...>) encoding of a string → string map. */
