@@ -230,12 +230,21 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       '--keyring',
       join(dir, 'keyring'),
     ]);
-    daemon('mon.a', 'ceph-mon', ['-c', confPath, '-i', 'a', '-f']);
-    await waitFor(
-      'mon quorum',
-      60_000,
-      async () => (await ceph(['mon', 'stat'], { timeoutMs: 10_000 })).length > 0,
-    );
+    // An outgoing connection elsewhere on the machine can hold the mon's port as its ephemeral
+    // port for a moment; the mon then gives up binding and exits. Start it again (bounded).
+    for (let attempt = 1; ; attempt++) {
+      const mon = daemon('mon.a', 'ceph-mon', ['-c', confPath, '-i', 'a', '-f']);
+      const exited = new Promise<void>((resolve) => mon.once('exit', () => resolve()));
+      let monDied = false;
+      void exited.then(() => (monDied = true));
+      await waitFor('mon quorum', 60_000, async () => {
+        if (monDied) return true;
+        return (await ceph(['mon', 'stat'], { timeoutMs: 10_000 })).length > 0;
+      });
+      if (!monDied) break;
+      if (attempt === 3) throw new Error('real cluster: ceph-mon exited three times (port in use?)');
+      await sleep(2000);
+    }
     daemon('mgr.x', 'ceph-mgr', ['-c', confPath, '-i', 'x', '-f']);
     for (let i = 0; i < o.osds; i++) {
       const uuid = randomUUID();

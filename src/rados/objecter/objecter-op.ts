@@ -46,6 +46,8 @@ export interface ObjecterOp {
   session: OsdSession | undefined;
   /** Budget taken from the in-flight window. */
   budgetBytes: number;
+  /** Whether it holds a slot of objecter_inflight_ops/_op_bytes (caller ops do; internal ones do not). */
+  budgeted: boolean;
   /** When it was last sent (ms), to spot laggy ops. */
   sentAtMs: number;
   /** `should_resend`: false for linger registrations, which re-register instead. */

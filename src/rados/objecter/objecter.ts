@@ -210,6 +210,7 @@ export class Objecter implements Dispatcher {
         attempts: 0,
         session: undefined,
         budgetBytes: opBudget(req.ops),
+        budgeted: true,
         sentAtMs: 0,
         shouldResend: true,
         mapCheckPending: false,
@@ -320,7 +321,7 @@ export class Objecter implements Dispatcher {
     op.session?.ops.delete(op.tid);
     op.session = undefined;
     if (op.timeout) this.clock.cancelTimer(op.timeout);
-    this.putBudget(op);
+    if (op.budgeted) this.putBudget(op);
     if (outcome instanceof Error) op.reject(outcome);
     else op.resolve(outcome);
   }
@@ -646,9 +647,7 @@ export class Objecter implements Dispatcher {
     opts: { timeoutSeconds?: number; snapc?: SnapContext } = {},
   ): Promise<bigint> {
     const l = this.newLinger(oid, oloc, OsdFlag.WRITE, true, opts.snapc, handler);
-    const op = new OSDOp({ op: OsdOp.WATCH });
-    op.watch = { cookie: l.cookie, ver: 0n, op: WatchOp.WATCH, gen: 0, timeout: opts.timeoutSeconds ?? 0 };
-    l.ops = [op];
+    l.ops = [OSDOp.watch(l.cookie, WatchOp.WATCH, { timeout: opts.timeoutSeconds ?? 0 })];
     await this.registerLinger(l);
     return l.lingerId;
   }
@@ -658,8 +657,7 @@ export class Objecter implements Dispatcher {
     const l = this.lingers.get(cookie);
     if (!l) throw new CephError('ENOENT', `no watch with cookie ${cookie}`);
     this.cancelLinger(l);
-    const op = new OSDOp({ op: OsdOp.WATCH });
-    op.watch = { cookie, ver: 0n, op: WatchOp.UNWATCH, gen: 0, timeout: 0 };
+    const op = OSDOp.watch(cookie, WatchOp.UNWATCH);
     const reply = await this.submit({
       oid: l.target.baseOid,
       oloc: l.target.baseOloc,
@@ -764,15 +762,15 @@ export class Objecter implements Dispatcher {
           reject(err);
         } else resolve();
       };
-      if (!this.map) {
-        this.moveLinger(l, this.homeless);
-        return;
-      }
-      const change = calcTarget(this.map, l.target, false, this.epochBarrier);
-      const s = change === TargetChange.POOL_DNE ? this.homeless : this.sessionFor(l.target);
+      // The registration is an op like any other: homeless until a map places it, and
+      // failed with ENOENT when its pool does not exist even in the newest map.
+      const change = this.map
+        ? calcTarget(this.map, l.target, false, this.epochBarrier)
+        : TargetChange.NO_ACTION;
+      const s = !this.map || change === TargetChange.POOL_DNE ? this.homeless : this.sessionFor(l.target);
       this.moveLinger(l, s);
-      if (!s.isHomeless) this.sendLinger(l);
-      else this.maybeRequestMap();
+      this.sendLinger(l);
+      if (s.isHomeless) this.maybeRequestMap();
     });
   }
 
@@ -789,9 +787,7 @@ export class Objecter implements Dispatcher {
     let ops: OSDOp[];
     const reconnect = l.registered && l.isWatch;
     if (reconnect) {
-      const op = new OSDOp({ op: OsdOp.WATCH });
-      op.watch = { cookie: l.cookie, ver: 0n, op: WatchOp.RECONNECT, gen: ++l.registerGen, timeout: 0 };
-      ops = [op];
+      ops = [OSDOp.watch(l.cookie, WatchOp.RECONNECT, { gen: ++l.registerGen })];
     } else {
       ops = l.ops.map((o) => o.clone());
       if (!l.isWatch) l.notifyId = 0n;
@@ -801,35 +797,59 @@ export class Objecter implements Dispatcher {
     if (previous) this.finishOp(previous, new CephError('ECANCELED', 'linger resent'));
     // Registrations go out with the linger's own flags (WRITE for a watch, READ for a notify), as Pacific sends them.
     const target = { ...l.target };
-    const op: ObjecterOp = {
+    const op = this.internalOp(
+      target,
+      ops,
+      l.snapc,
+      l.mtime,
+      (reply) => this.lingerCommitted(l, reply, reconnect),
+      (err) => {
+        if (!isCanceled(err)) this.lingerFailed(l, err, reconnect);
+      },
+    );
+    l.registerTid = op.tid;
+    this.submitInternal(op);
+  }
+
+  /**
+   * Put an op the Objecter itself generates (linger registration, ping) in
+   * flight: no budget (Ceph's `ctx_budgeted`; a watch must never wait behind
+   * stuck data I/O or the OSD times it out), no timeout, never resent as is.
+   */
+  private submitInternal(op: ObjecterOp): void {
+    this.inflight.set(op.tid, op);
+    const s = this.map ? this.sessionFor(op.target) : this.homeless;
+    this.assignSession(op, s);
+    if (!s.isHomeless) this.sendOp(op);
+    else if (this.map && !this.map.getPool(op.target.baseOloc.pool)) this.checkPoolDne(op);
+  }
+
+  private internalOp(
+    target: OpTarget,
+    ops: OSDOp[],
+    snapc: SnapContext,
+    mtime: UTime,
+    resolve: (reply: OpReply) => void,
+    reject: (err: Error) => void,
+  ): ObjecterOp {
+    return {
       tid: ++this.lastTid,
       target,
       ops,
       snapId: CEPH_NOSNAP,
-      snapc: l.snapc,
-      mtime: l.mtime,
+      snapc,
+      mtime,
       attempts: 0,
       session: undefined,
       budgetBytes: 0,
+      budgeted: false,
       sentAtMs: 0,
       shouldResend: false,
       mapCheckPending: false,
       priority: Number(this.config.getValue('osd_client_op_priority')),
-      resolve: (reply) => this.lingerCommitted(l, reply, reconnect),
-      reject: (err) => {
-        if (!isCanceled(err)) this.lingerFailed(l, err, reconnect);
-      },
+      resolve,
+      reject,
     };
-    l.registerTid = op.tid;
-    // Linger registrations take no budget (Ceph's ctx_budgeted): take a zero-cost slot directly.
-    this.opThrottle.get(1, () => {
-      this.byteThrottle.get(0, () => {
-        this.inflight.set(op.tid, op);
-        const s = l.session && !l.session.isHomeless ? l.session : this.sessionFor(target);
-        this.assignSession(op, s);
-        if (!s.isHomeless) this.sendOp(op);
-      });
-    });
   }
 
   /** A registration op finished: first registration → resolve; reconnect failure → watch error. */
@@ -962,21 +982,21 @@ export class Objecter implements Dispatcher {
   private sendLingerPing(l: LingerOp): void {
     const gen = l.registerGen;
     const sentAt = this.clock.now();
-    const op = new OSDOp({ op: OsdOp.WATCH });
-    op.watch = { cookie: l.cookie, ver: 0n, op: WatchOp.PING, gen, timeout: 0 };
-    void this.submit({
-      oid: l.target.baseOid,
-      oloc: l.target.baseOloc,
-      ops: [op],
-      flags: OsdFlag.READ,
-      snapc: l.snapc,
-    })
-      .then((reply) => {
+    const ping = OSDOp.watch(l.cookie, WatchOp.PING, { gen });
+    // Sent straight to the watch's session: a lost ping is replaced by the next tick's.
+    const op = this.internalOp(
+      { ...l.target, flags: l.target.flags | OsdFlag.READ },
+      [ping],
+      l.snapc,
+      nowUTime(this.clock),
+      (reply) => {
         if (l.canceled || l.registerGen !== gen) return;
         if (reply.result === 0) l.watchValidThruMs = sentAt;
         else this.watchError(l, new CephError(reply.result, `watch ping on ${l.target.baseOid}`));
-      })
-      .catch(() => {});
+      },
+      () => {},
+    );
+    this.submitInternal(op);
   }
 
   private readonly onMonSession = (): void => {

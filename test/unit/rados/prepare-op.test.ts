@@ -73,6 +73,7 @@ function assertSameAsCaptured(
     attempts: msg.retryAttempt,
     session: undefined,
     budgetBytes: 0,
+    budgeted: false,
     sentAtMs: 0,
     shouldResend: true,
     mapCheckPending: false,
