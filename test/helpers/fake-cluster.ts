@@ -22,6 +22,8 @@ import {
   BUILD_SIMPLE_DEFAULTS,
   buildSimpleOsdMap,
   CEPH_OSD_IN,
+  decodeOSDMapIncremental,
+  OSDMapIncremental,
   OSDMap,
   OsdMapFlag,
   OsdState,
@@ -77,6 +79,8 @@ export class FakeCluster implements PrimaryOracle, MapSource {
   map!: OSDMap;
   /** Full maps by epoch, encoded. */
   readonly history = new Map<number, Buffer>();
+  /** Incrementals by epoch, encoded (for epochs made with `updateMapInc`). */
+  readonly incrementals = new Map<number, Buffer>();
   readonly clients: FakeClient[] = [];
   private nextGid = 4100n;
 
@@ -144,6 +148,10 @@ export class FakeCluster implements PrimaryOracle, MapSource {
     return this.history.get(epoch);
   }
 
+  incrementalMap(epoch: number): Buffer | undefined {
+    return this.incrementals.get(epoch);
+  }
+
   // ------------------------------------------------------------------ maps
 
   private commit(m: OSDMap): void {
@@ -160,6 +168,31 @@ export class FakeCluster implements PrimaryOracle, MapSource {
     const m = this.map.clone();
     change(m);
     m.epoch = this.map.epoch + 1;
+    this.commit(m);
+    for (const c of this.clients) {
+      if (deliver === 'all') c.monc.send(m.epoch, m.epoch);
+      else if (deliver === 'subscribers') c.monc.checkSubs();
+    }
+    return m.epoch;
+  }
+
+  /**
+   * Make a new epoch from an incremental: `build` fills an OSDMap::Incremental
+   * (the mon's pending_inc); it is encoded, applied to the current map, and
+   * sent to clients as an incremental (the full map is kept too).
+   */
+  updateMapInc(
+    build: (inc: OSDMapIncremental, current: OSDMap) => void,
+    deliver: 'all' | 'subscribers' | 'none' = 'all',
+  ): number {
+    const inc = new OSDMapIncremental(this.map.epoch + 1);
+    inc.fsid = this.fsid;
+    inc.modified = { sec: 1_700_000_000 + inc.epoch, nsec: 0 };
+    build(inc, this.map);
+    const buf = inc.encode();
+    const m = this.map.clone();
+    m.applyIncremental(decodeOSDMapIncremental(buf));
+    this.incrementals.set(m.epoch, buf);
     this.commit(m);
     for (const c of this.clients) {
       if (deliver === 'all') c.monc.send(m.epoch, m.epoch);

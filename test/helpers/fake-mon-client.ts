@@ -23,6 +23,8 @@ export interface MapSource {
   epoch(): number;
   /** The full map of an epoch, encoded. */
   fullMap(epoch: number): Buffer | undefined;
+  /** The incremental that made an epoch, encoded, if there is one. */
+  incrementalMap(epoch: number): Buffer | undefined;
 }
 
 interface Sub {
@@ -40,6 +42,8 @@ export class FakeMonClient extends EventEmitter {
   readonly calls: string[] = [];
   /** Epochs delivered, one list per MOSDMap sent. */
   readonly deliveries: number[][] = [];
+  /** Send incrementals where an epoch has one (default); false sends full maps only. */
+  useIncrementals = true;
   /** Answer getVersion with this epoch instead of the newest (undefined: the newest). */
   versionOverride: number | undefined;
   private target: Dispatcher | undefined;
@@ -92,19 +96,37 @@ export class FakeMonClient extends EventEmitter {
     const from = sub.start === 0 ? newest : sub.start;
     if (sub.flags & SUBSCRIBE_ONETIME) this.monSubs.delete('osdmap');
     else sub.start = newest + 1;
-    this.send(from, newest);
+    // start 0 means "I have no map": the mon answers with the newest full map.
+    this.send(from, newest, sub.start === 0);
   }
 
-  /** Send full maps `from..to` now, whatever the subscriptions say (an OSD sharing its map does this). */
-  send(from: number, to: number): void {
+  /**
+   * Send epochs `from..to` now, whatever the subscriptions say (an OSD
+   * sharing its map does this): as an incremental where the epoch has one,
+   * else as a full map; `firstFull` sends the first epoch as a full map.
+   */
+  send(from: number, to: number, firstFull = false): void {
     const maps = new Map<number, Buffer>();
+    const incrementals = new Map<number, Buffer>();
     for (let e = Math.max(1, from); e <= to; e++) {
+      const full = firstFull && e === Math.max(1, from);
+      const inc = this.useIncrementals && !full ? this.source.incrementalMap(e) : undefined;
+      if (inc) {
+        incrementals.set(e, inc);
+        continue;
+      }
       const m = this.source.fullMap(e);
       if (m) maps.set(e, m);
     }
-    if (maps.size === 0) return;
-    this.deliveries.push([...maps.keys()]);
-    const msg = new MOSDMap({ fsid: this.fsid, maps, oldestMap: 1, newestMap: this.source.epoch() });
+    if (maps.size === 0 && incrementals.size === 0) return;
+    this.deliveries.push([...maps.keys(), ...incrementals.keys()].sort((a, b) => a - b));
+    const msg = new MOSDMap({
+      fsid: this.fsid,
+      maps,
+      incrementalMaps: incrementals,
+      oldestMap: 1,
+      newestMap: this.source.epoch(),
+    });
     const target = this.target;
     setImmediate(() => target?.msDispatch(msg, undefined as unknown as Connection));
   }

@@ -7,7 +7,7 @@
  *
  * Randomized tests print their seed; OBJECTER_SIM_SEED=<seed> replays one.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { CephError, isCephError } from '../../../src/common/errors.js';
 import { CEPH_NOSNAP, type HObject } from '../../../src/encoding/osd-types.js';
@@ -312,6 +312,11 @@ test('objecter: ms_inject_socket_failures on the client during a write load lose
     for (let i = 0; i < total; i++) writes.push(io.append(oids[i % oids.length]!, rec(i)));
     await Promise.all(writes);
     // Read back on a clean client (the flaky one would only add noise).
+    await until(() => c.objecter.osdmap.epoch === cluster.map.epoch, 'the client has the newest map');
+    assert.ok(
+      c.objecter.osdmap.encode().equals(cluster.map.encode()),
+      `client map == cluster map (seed ${seed})`,
+    );
     const reader = (await cluster.client()).ioctx();
     for (const [i, oid] of oids.entries()) {
       const want = Array.from({ length: total }, (_, k) => k).filter((k) => k % oids.length === i);
@@ -513,6 +518,27 @@ test(
     });
   },
 );
+
+test('objecter: incremental maps move ops like full maps (new_primary_affinity, old_pools)', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const oid = cluster.objectOn(0, 'inc');
+    const old = cluster.osds[0]!;
+    old.holdAll = true;
+    const write = io.writeFull(oid, Buffer.from('i'));
+    await until(() => old.held.length === 1, 'held at osd.0');
+    const e = cluster.updateMapInc((inc) => inc.newPrimaryAffinity.set(0, 0));
+    assert.deepEqual(c.monc.deliveries.at(-1), [e]);
+    await write; // resent to the new primary, which answers
+    assert.equal(c.objecter.osdmap.getPrimaryAffinity(0), 0);
+    assert.equal(c.objecter.osdmap.encode().equals(cluster.map.encode()), true, 'client map == cluster map');
+    old.holdAll = false;
+    old.release();
+    cluster.updateMapInc((inc) => inc.oldPools.push(1));
+    await assert.rejects(io.writeFull(oid, Buffer.from('j')), (err: unknown) => isCephError(err, 'ENOENT'));
+  });
+});
 
 // ---------------------------------------------------------------------- timeouts and limits
 
@@ -1146,88 +1172,114 @@ test('objecter: a watch PING answered ETIMEDOUT surfaces ETIMEDOUT', T, async ()
 
 // ---------------------------------------------------------------------- everything at once
 
+/**
+ * The chaos run: appends and reads on a few objects while primaries flap, one
+ * OSD at a time crashes (still up in the map: the client reconnects in vain),
+ * is marked down, then restarts at a new address and is marked up, and the
+ * client's sockets fail at random. Map changes travel as full maps or as
+ * incrementals.
+ */
+async function chaosRun(t: TestContext, maps: 'full' | 'incremental'): Promise<void> {
+  const seed = Number(process.env.OBJECTER_SIM_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  t.diagnostic(`seed ${seed} (replay with OBJECTER_SIM_SEED=${seed})`);
+  const rand = seededRandom(seed);
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client({
+      config: { objecter_inflight_ops: '24' },
+      msgrOptions: { ms_inject_socket_failures: 40, ms_initial_backoff: 0.002, ms_max_backoff: 0.02 },
+      random: seededRandom(seed + 1),
+    });
+    const io = c.ioctx();
+    const oids = Array.from({ length: 6 }, (_, i) => `chaos-${i}`);
+    const total = 900;
+    let finished = false;
+    const log: string[] = [];
+    const chaos = (async () => {
+      // One OSD at a time goes: crashed (still up in the map: the client reconnects in vain)
+      // → marked down → restarted at a new address and marked up.
+      let victim = -1;
+      let phase: 'up' | 'crashed' | 'down' = 'up';
+      while (!finished) {
+        await settle(5 + Math.floor(rand() * 15));
+        if (rand() < 0.5) {
+          const osd = Math.floor(rand() * 3);
+          const aff = rand() < 0.5 ? 0 : 0x10000;
+          if (maps === 'full') cluster.updateMap((m) => m.setPrimaryAffinity(osd, aff));
+          else cluster.updateMapInc((inc) => inc.newPrimaryAffinity.set(osd, aff));
+          log.push(`affinity osd.${osd}=${aff}`);
+        } else if (phase === 'up') {
+          victim = Math.floor(rand() * 3);
+          await cluster.crashOsd(victim);
+          phase = 'crashed';
+          log.push(`crash osd.${victim}`);
+        } else if (phase === 'crashed') {
+          const v = victim;
+          if (maps === 'full') cluster.markDown(v);
+          else cluster.updateMapInc((inc) => inc.newState.set(v, OsdState.UP)); // xor: clears UP
+          phase = 'down';
+          log.push(`down osd.${victim}`);
+        } else {
+          await cluster.restartOsd(victim, { markUp: maps === 'full' });
+          const v = victim;
+          if (maps === 'incremental')
+            cluster.updateMapInc((inc) => inc.newUpClient.set(v, cluster.osds[v]!.addrs));
+          phase = 'up';
+          log.push(`restart osd.${victim}`);
+        }
+      }
+      if (phase !== 'up') await cluster.restartOsd(victim, { markUp: true });
+    })();
+    const writes: Promise<void>[] = [];
+    // Reads interleaved with the appends: each must see every append submitted before it, in order
+    // (and maybe later ones a dead primary had applied before its replies were lost).
+    const reads: Promise<void>[] = [];
+    const wantOf = (i: number, upTo: number) =>
+      Array.from({ length: upTo }, (_, k) => k).filter((k) => k % oids.length === i);
+    for (let i = 0; i < total; i++) {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(i);
+      const oid = oids[i % oids.length]!;
+      writes.push(io.append(oid, b));
+      if (i % 50 === 49) {
+        const before = wantOf(i % oids.length, i + 1);
+        const all = wantOf(i % oids.length, total);
+        reads.push(
+          io.read(oid, 0).then((data) => {
+            const got = records(data);
+            assert.ok(
+              got.length >= before.length,
+              `read of ${oid} after op ${i} saw ${got.length} < ${before.length}`,
+            );
+            assert.deepEqual(got, all.slice(0, got.length), `read of ${oid} after op ${i} (seed ${seed})`);
+          }),
+        );
+      }
+    }
+    await Promise.all([...writes, ...reads]).finally(() => (finished = true));
+    await chaos;
+    t.diagnostic(log.join('; '));
+    await until(() => c.objecter.osdmap.epoch === cluster.map.epoch, 'the client has the newest map');
+    assert.ok(
+      c.objecter.osdmap.encode().equals(cluster.map.encode()),
+      `client map == cluster map (seed ${seed})`,
+    );
+    const reader = (await cluster.client()).ioctx();
+    for (const [i, oid] of oids.entries()) {
+      const got = records(await reader.read(oid, 0));
+      const want = Array.from({ length: total }, (_, k) => k).filter((k) => k % oids.length === i);
+      assert.deepEqual(got, want, `${oid} (seed ${seed})`);
+    }
+  });
+}
+
 test(
   'objecter: chaos — primaries flap, OSDs crash, go down and come back elsewhere, sockets fail: appends land once, in order; reads see every earlier append',
   { timeout: 20_000 },
-  async (t) => {
-    const seed = Number(process.env.OBJECTER_SIM_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    t.diagnostic(`seed ${seed} (replay with OBJECTER_SIM_SEED=${seed})`);
-    const rand = seededRandom(seed);
-    await withCluster({}, async (cluster) => {
-      const c = await cluster.client({
-        config: { objecter_inflight_ops: '24' },
-        msgrOptions: { ms_inject_socket_failures: 40, ms_initial_backoff: 0.002, ms_max_backoff: 0.02 },
-        random: seededRandom(seed + 1),
-      });
-      const io = c.ioctx();
-      const oids = Array.from({ length: 6 }, (_, i) => `chaos-${i}`);
-      const total = 900;
-      let finished = false;
-      const log: string[] = [];
-      const chaos = (async () => {
-        // One OSD at a time goes: crashed (still up in the map: the client reconnects in vain)
-        // → marked down → restarted at a new address and marked up.
-        let victim = -1;
-        let phase: 'up' | 'crashed' | 'down' = 'up';
-        while (!finished) {
-          await settle(5 + Math.floor(rand() * 15));
-          if (rand() < 0.5) {
-            const osd = Math.floor(rand() * 3);
-            const aff = rand() < 0.5 ? 0 : 0x10000;
-            cluster.updateMap((m) => m.setPrimaryAffinity(osd, aff));
-            log.push(`affinity osd.${osd}=${aff}`);
-          } else if (phase === 'up') {
-            victim = Math.floor(rand() * 3);
-            await cluster.crashOsd(victim);
-            phase = 'crashed';
-            log.push(`crash osd.${victim}`);
-          } else if (phase === 'crashed') {
-            cluster.markDown(victim);
-            phase = 'down';
-            log.push(`down osd.${victim}`);
-          } else {
-            await cluster.restartOsd(victim, { markUp: true });
-            phase = 'up';
-            log.push(`restart osd.${victim}`);
-          }
-        }
-        if (phase !== 'up') await cluster.restartOsd(victim, { markUp: true });
-      })();
-      const writes: Promise<void>[] = [];
-      // Reads interleaved with the appends: each must see every append submitted before it, in order
-      // (and maybe later ones a dead primary had applied before its replies were lost).
-      const reads: Promise<void>[] = [];
-      const wantOf = (i: number, upTo: number) =>
-        Array.from({ length: upTo }, (_, k) => k).filter((k) => k % oids.length === i);
-      for (let i = 0; i < total; i++) {
-        const b = Buffer.alloc(4);
-        b.writeUInt32LE(i);
-        const oid = oids[i % oids.length]!;
-        writes.push(io.append(oid, b));
-        if (i % 50 === 49) {
-          const before = wantOf(i % oids.length, i + 1);
-          const all = wantOf(i % oids.length, total);
-          reads.push(
-            io.read(oid, 0).then((data) => {
-              const got = records(data);
-              assert.ok(
-                got.length >= before.length,
-                `read of ${oid} after op ${i} saw ${got.length} < ${before.length}`,
-              );
-              assert.deepEqual(got, all.slice(0, got.length), `read of ${oid} after op ${i} (seed ${seed})`);
-            }),
-          );
-        }
-      }
-      await Promise.all([...writes, ...reads]).finally(() => (finished = true));
-      await chaos;
-      t.diagnostic(log.join('; '));
-      const reader = (await cluster.client()).ioctx();
-      for (const [i, oid] of oids.entries()) {
-        const got = records(await reader.read(oid, 0));
-        const want = Array.from({ length: total }, (_, k) => k).filter((k) => k % oids.length === i);
-        assert.deepEqual(got, want, `${oid} (seed ${seed})`);
-      }
-    });
-  },
+  (t) => chaosRun(t, 'full'),
+);
+
+test(
+  'objecter: chaos with incremental maps (new_primary_affinity, new_state, new_up_client)',
+  { timeout: 20_000 },
+  (t) => chaosRun(t, 'incremental'),
 );
