@@ -618,6 +618,31 @@ test('objecter: objecter_inflight_op_bytes bounds the bytes in flight', T, async
   });
 });
 
+test(
+  'objecter: an op larger than objecter_inflight_op_bytes goes alone once the window drains',
+  T,
+  async () => {
+    await withCluster({}, async (cluster) => {
+      const c = await cluster.client({ config: { objecter_inflight_op_bytes: '1000' } });
+      const io = c.ioctx();
+      const osd = cluster.osds[cluster.locate('small').primary]!;
+      osd.holdAll = true;
+      const small = io.writeFull('small', Buffer.alloc(600));
+      await until(() => osd.held.length === 1, 'small held');
+      const big = io.writeFull('big', Buffer.alloc(5000));
+      await settle(20);
+      assert.equal(
+        cluster.osds.reduce((n, o) => n + o.received.filter((r) => r.name.oid === 'big').length, 0),
+        0,
+      );
+      osd.holdAll = false;
+      osd.release();
+      await small;
+      await big;
+    });
+  },
+);
+
 // ---------------------------------------------------------------------- backoff
 
 test('objecter: backoff BLOCK holds ops for the PG (acked); UNBLOCK sends them', T, async () => {
@@ -889,6 +914,113 @@ test(
     });
   },
 );
+
+test('objecter: a WATCH in flight when the connection resets registers once', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client();
+    const io = c.ioctx();
+    const oid = 'reset-watch';
+    await io.create(oid, false);
+    const osd = cluster.osds[cluster.locate(oid).primary]!;
+    osd.holdAll = true;
+    const events: bigint[] = [];
+    const w = io.watch(oid, {
+      onNotify(ev) {
+        events.push(ev.notifyId);
+        io.notifyAck(oid, ev.notifyId, ev.cookie).catch(() => {});
+      },
+      onError() {},
+    });
+    await until(() => osd.held.length === 1, 'watch held');
+    const con = osd.held[0]!.con;
+    osd.holdAll = false;
+    osd.release();
+    con.markDown();
+    const cookie = await w;
+    assert.equal(cluster.store.watchersOf(name(oid)).size, 1);
+    assert.ok(io.watchCheck(cookie) >= 0);
+    const n = await c
+      .ioctx()
+      .notify(oid, Buffer.from('x'), 1000)
+      .catch((e: unknown) => e);
+    assert.ok(!(n instanceof Error), 'notify completes');
+  });
+});
+
+test('objecter: watch on a pool that does not exist fails with ENOENT', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const a = await cluster.client();
+    await assert.rejects(a.ioctx(99).watch('x', { onNotify() {}, onError() {} }), (e: unknown) =>
+      isCephError(e, 'ENOENT'),
+    );
+  });
+});
+
+test('objecter: notify on a pool that does not exist fails with ENOENT', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const a = await cluster.client();
+    await assert.rejects(a.ioctx(99).notify('x', Buffer.from('p'), 1000), (e: unknown) =>
+      isCephError(e, 'ENOENT'),
+    );
+  });
+});
+
+test('objecter: watch pings are not held behind a full objecter_inflight_ops window', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const clock = new ManualClock();
+    const c = await cluster.client({ clock, config: { objecter_inflight_ops: '2' } });
+    const io = c.ioctx();
+    const oid = cluster.objectOn(0, 'pinged');
+    await io.create(oid, false);
+    await io.watch(oid, { onNotify() {}, onError() {} });
+    const busy = cluster.osds[1]!;
+    busy.holdAll = true;
+    const stuck = [
+      io.writeFull(cluster.objectOn(1, 'a'), Buffer.from('x')),
+      io.writeFull(cluster.objectOn(1, 'b'), Buffer.from('y')),
+    ];
+    for (const p of stuck) p.catch(() => {});
+    await until(() => busy.held.length === 2, 'window full');
+    clock.advance(5000);
+    await settle(30);
+    const history = [...cluster.store.watchersOf(name(oid)).values()][0]!.history;
+    assert.ok(
+      history.some((h) => h.op === WatchOp.PING),
+      'the ping reached the OSD',
+    );
+    busy.holdAll = false;
+    busy.release();
+    await Promise.all(stuck);
+  });
+});
+
+test('objecter: a watch RECONNECT is not held behind a full objecter_inflight_ops window', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const c = await cluster.client({ config: { objecter_inflight_ops: '2' } });
+    const io = c.ioctx();
+    const oid = cluster.objectOn(0, 'recon');
+    await io.create(oid, false);
+    await io.watch(oid, { onNotify() {}, onError() {} });
+    const busy = cluster.osds[1]!;
+    busy.holdAll = true;
+    const stuck = [
+      io.writeFull(cluster.objectOn(1, 'a'), Buffer.from('x')),
+      io.writeFull(cluster.objectOn(1, 'b'), Buffer.from('y')),
+    ];
+    for (const p of stuck) p.catch(() => {});
+    await until(() => busy.held.length === 2, 'window full');
+    for (const con of cluster.osds[0]!.clientConnections) con.markDown();
+    await settle(50);
+    const history = [...cluster.store.watchersOf(name(oid)).values()][0]!.history;
+    assert.ok(
+      history.some((h) => h.op === WatchOp.RECONNECT),
+      'the reconnect reached the OSD',
+    );
+    busy.holdAll = false;
+    busy.release();
+    await Promise.all(stuck);
+  });
+});
 
 test('objecter: a DISCONNECT from the OSD surfaces ENOTCONN to the watcher', T, async () => {
   await withCluster({}, async (cluster) => {
