@@ -808,6 +808,14 @@ export class Objecter implements Dispatcher {
       },
     );
     l.registerTid = op.tid;
+    // Registrations (not pings) honour rados_osd_op_timeout like any op Ceph submits.
+    const timeoutMs = Math.round(Number(this.config.getValue('rados_osd_op_timeout')) * 1000);
+    if (timeoutMs > 0) {
+      op.timeout = this.clock.setTimer(
+        () => this.finishOp(op, new CephError('ETIMEDOUT', `linger ${l.lingerId} registration timed out`)),
+        timeoutMs,
+      );
+    }
     this.submitInternal(op);
   }
 

@@ -1415,3 +1415,20 @@ test(
   { timeout: 20_000 },
   (t) => chaosRun(t, 'incremental'),
 );
+
+test('objecter: rados_osd_op_timeout applies to a watch registration', T, async () => {
+  await withCluster({}, async (cluster) => {
+    const clock = new ManualClock();
+    const c = await cluster.client({ clock, config: { rados_osd_op_timeout: '5' } });
+    const io = c.ioctx();
+    const oid = 'slow-watch';
+    await io.create(oid, false);
+    const osd = cluster.osds[cluster.locate(oid).primary]!;
+    osd.onOp = (op) => (op.msg.ops[0]?.op === OsdOp.WATCH ? 'hold' : 'process');
+    const w = io.watch(oid, { onNotify() {}, onError() {} });
+    w.catch(() => {});
+    await until(() => osd.held.length === 1, 'watch held');
+    clock.advance(5000);
+    await assert.rejects(w, (e: unknown) => isCephError(e, 'ETIMEDOUT'));
+  });
+});
