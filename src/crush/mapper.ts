@@ -121,6 +121,30 @@ function treeHeight(n: number): number {
   return h;
 }
 
+/**
+ * What Ceph reads at items[slot] when a tree descent ends on a leaf past the
+ * bucket's last item. Ceph's own crush_add_tree_bucket_item grows
+ * node_weights with realloc and never clears the new nodes, so trees it
+ * builds (device-class shadow trees above all) carry garbage weights that it
+ * then encodes; crush_decode reads them back verbatim and the descent can
+ * turn right into an empty subtree. The decoder calloc()s items with exactly
+ * `size` slots, so the read lands in glibc's chunk: the rounding slack of a
+ * calloc'd chunk is zeroed (item 0); the next slot pair is the following
+ * chunk's 64-bit size word, whose low half depends on the heap's history, so
+ * we answer an id no device has (the caller then skips or leaves a hole, as
+ * Ceph does for a bad item), and the high half is 0; anything further is
+ * another allocation's memory, which Ceph may even crash on, so that is
+ * treated the same as the size word.
+ */
+function treeItemPastEnd(size: number, slot: number): number {
+  // glibc: chunk = request + 8 bytes of header rounded up to 16, at least 32;
+  // usable = chunk - 8 (the next chunk's prev_size word is ours while in use)
+  const chunkBytes = Math.max(32, (size * 4 + 8 + 15) & ~15);
+  const zeroedSlots = (chunkBytes - 8) / 4;
+  if (slot < zeroedSlots || slot === zeroedSlots + 1) return 0;
+  return CRUSH_ITEM_NONE;
+}
+
 function bucketTreeChoose(b: CrushBucketTree, x: number, r: number): number {
   let n = b.numNodes >> 1;
   if (n === 0) return b.items[0]!; // a tree whose u8 node count wrapped; Ceph would spin forever here
@@ -131,7 +155,8 @@ function bucketTreeChoose(b: CrushBucketTree, x: number, r: number): number {
     const l = n - (1 << (h - 1));
     n = t < (b.nodeWeights[l] ?? 0) ? l : n + (1 << (h - 1));
   }
-  return b.items[n >> 1]!;
+  const slot = n >> 1;
+  return slot < b.items.length ? b.items[slot]! : treeItemPastEnd(b.items.length, slot);
 }
 
 function bucketStrawChoose(b: CrushBucketStraw, x: number, r: number): number {

@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { crushtoolMain } from '../../src/cli/tsceph/crushtool.js';
 import { decodeCrushMap, encodeCrushMap } from '../../src/crush/index.js';
 import { generateCrushText } from '../unit/crush/crush-gen.js';
@@ -248,6 +249,42 @@ describe(
     }
   },
 );
+
+describe('crushtool interop: tree buckets under device classes', { skip }, () => {
+  // Ceph builds shadow tree buckets with realloc and leaves new node weights
+  // uninitialized; the garbage it encodes can steer bucket_tree_choose past a
+  // bucket's last item. frozen-shadow-tree is the osdmaptool interop
+  // generator's map for OSDMAPTOOL_SEED=12008 (round 2) whose rule 3 (take
+  // default class ssd, choose firstn 0 type osd) once lost replicas;
+  // frozen-tree-classes has bigger tree hosts under firstn and indep rules.
+  const fixtures = join(fileURLToPath(new URL('.', import.meta.url)), '../../../test/fixtures/crush');
+  for (const name of ['frozen-shadow-tree', 'frozen-tree-classes']) {
+    const rules = name === 'frozen-shadow-tree' ? [0, 1, 2, 3, 4] : [0, 1, 2, 3];
+    const mappings = async (bin: string): Promise<void> => {
+      for (const rule of rules) {
+        for (const numRep of ['3', '5', '7']) {
+          await same(
+            ['-i', bin, '--test', '--show-mappings', '--rule', String(rule), '--num-rep', numRep],
+            [],
+            `${bin}: rule ${rule} --num-rep ${numRep}`,
+          );
+        }
+      }
+      await same(['-i', bin, '--test', '--show-statistics', '--show-choose-tries', '--num-rep', '4']);
+    };
+    test(`crushtool interop: ${name}.bin (Ceph's garbage frozen) maps like the real tool`, async () => {
+      writeFileSync(join(dir, `${name}.bin`), readFileSync(join(fixtures, `${name}.bin`)));
+      roundTrips(`${name}.bin`);
+      await mappings(`${name}.bin`);
+    });
+    test(`crushtool interop: ${name}.txt compiled afresh (new garbage) maps like the real tool`, async () => {
+      writeFileSync(join(dir, `${name}.txt`), readFileSync(join(fixtures, `${name}.txt`)));
+      assert.equal(real(['-c', `${name}.txt`, '-o', `${name}-fresh.bin`]).code, 0);
+      roundTrips(`${name}-fresh.bin`);
+      await mappings(`${name}-fresh.bin`);
+    });
+  }
+});
 
 describe('crushtool interop: choose_args fallback and re-encoded maps', { skip }, () => {
   test('crushtool interop: a map whose only choose_args set is DEFAULT_CHOOSE_ARGS (-1)', async () => {

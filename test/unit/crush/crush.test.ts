@@ -31,6 +31,7 @@ import {
   formatWeight3,
   makeBucket,
   emptyCrushMap,
+  type CrushMap,
 } from '../../../src/crush/index.js';
 import {
   argValueType,
@@ -193,6 +194,53 @@ test('crush mapper: choose_args are looked up by pool id, then DEFAULT_CHOOSE_AR
   m.chooseArgs.set(-1, m.chooseArgs.get(7)!);
   assert.equal(count(3), 200); // falls back to -1
   assert.equal(count(), 200);
+});
+
+test('crush mapper: a tree descent past the last item reads what Ceph reads there (calloc slack is item 0)', () => {
+  // Ceph's shadow tree buckets carry uninitialized node weights (realloc), which can
+  // steer bucket_tree_choose to a leaf slot past items[size-1]; crush_decode calloc'd
+  // exactly `size` slots, so glibc's rounding slack reads 0, the next chunk's size
+  // word is unknowable (we answer no device), and its zero high half reads 0 again.
+  // Checked against crushtool --test on maps with node weights forced this way.
+  const mapWithTree = (size: number): CrushMap => {
+    let text = 'tunable choose_local_tries 0\ntunable choose_local_fallback_tries 0\n';
+    for (let o = 0; o < 110; o++) text += `device ${o} osd.${o}\n`;
+    text += 'type 0 osd\ntype 1 root\nroot all {\n id -2\n alg straw2\n';
+    for (let o = 0; o < 100; o++) text += ` item osd.${o} weight 1.0\n`;
+    text += '}\nroot t {\n id -1\n alg tree\n';
+    for (let i = 0; i < size; i++) text += ` item osd.${100 + i} weight 1.0\n`;
+    text +=
+      '}\nrule r {\n id 0\n type replicated\n min_size 1\n max_size 3\n' +
+      ' step take t\n step choose firstn 1 type osd\n step emit\n}\n';
+    const r = compileCrushMap(text);
+    assert.equal(r.err, '');
+    return r.map!;
+  };
+  const forceLeaf = (size: number, slot: number): number[] => {
+    const m = mapWithTree(size);
+    const b = m.buckets.get(-1)!;
+    assert.equal(b.alg, CrushBucketAlg.TREE);
+    if (b.alg !== CrushBucketAlg.TREE) return [];
+    const leaf = 2 * slot + 1;
+    let n = b.numNodes >> 1;
+    while ((n & 1) === 0) {
+      const half = (n & -n) >> 1;
+      b.nodeWeights[n] = 0x10000;
+      // a left child heavier than its parent always wins; a weightless one never does
+      b.nodeWeights[n - half] = leaf < n ? 0xffffffff : 0;
+      n = leaf < n ? n - half : n + half;
+    }
+    const weights = new Array<number>(110).fill(0x10000);
+    return crushDoRule(decodeCrushMap(encodeCrushMap(m)), 0, 0, 1, weights);
+  };
+  assert.deepEqual(forceLeaf(3, 2), [102]); // the path itself is right
+  assert.deepEqual(forceLeaf(3, 3), [0]);
+  assert.deepEqual(forceLeaf(5, 5), [0]);
+  assert.deepEqual(forceLeaf(5, 6), []); // Ceph reads heap metadata here (osd.33 or osd.145 seen)
+  assert.deepEqual(forceLeaf(5, 7), [0]);
+  assert.deepEqual(forceLeaf(9, 9), [0]);
+  assert.deepEqual(forceLeaf(9, 11), [0]);
+  assert.deepEqual(forceLeaf(9, 12), []); // another allocation's memory
 });
 
 test('crush builder: straw lengths for both straw_calc_versions', () => {
