@@ -31,7 +31,7 @@ function multiplicationIsUnsafe(a: number, b: number): boolean {
 }
 
 /** Tree depth for `size` leaves (calc_depth). */
-function treeDepth(size: number): number {
+export function treeDepth(size: number): number {
   if (size === 0) return 0;
   let depth = 1;
   let t = size - 1;
@@ -52,7 +52,7 @@ function treeHeight(n: number): number {
 }
 
 /** Parent node number in the tree bucket's in-order labelling. */
-function treeParent(n: number): number {
+export function treeParent(n: number): number {
   const h = treeHeight(n);
   return n & (1 << (h + 1)) ? n - (1 << h) : n + (1 << h);
 }

@@ -12,6 +12,13 @@ export { crushHash32, crushHash32_2, crushHash32_3, crushHash32_4, crushHash32_5
 export { crushLn } from './ln.js';
 export { crushDoRuleRaw, type CrushDoRuleOptions } from './mapper.js';
 export {
+  crushAdjustItemWeight,
+  crushAdjustItemWeightf,
+  crushBucketAdjustItemWeight,
+  crushChooseArgsAdjustItemWeight,
+  floatWeightToFixed,
+} from './adjust-weight.js';
+export {
   crushBucket,
   crushChooseArgsWithFallback,
   crushClassName,

@@ -74,7 +74,8 @@ function walk(c: CrushMap): Item[] {
         id >= 0
           ? `${crushItemClass(c, id) ?? ''}_osd.${String(id).padStart(8, '0')}`
           : `_${c.names.get(id) ?? ''}`;
-      const weight = Math.fround(Math.fround(bucketItemWeight(b, k)) / 0x10000);
+      // crush_get_bucket_item_weight hands the u32 back as an int
+      const weight = Math.fround(Math.fround(bucketItemWeight(b, k) | 0) / 0x10000);
       const existing = children.findIndex((x) => x.key === key);
       if (existing >= 0) children[existing] = { key, id, weight };
       else children.push({ key, id, weight });

@@ -221,6 +221,44 @@ test('osdmaptool: generated CRUSH maps, pools on every rule, temps, upmaps, affi
   }
 });
 
+test('osdmaptool: --adjust-crush-weight and --mark-up-in reweight CRUSH like the real tool', async () => {
+  // a stream of its own, so the rounds above keep their maps for a given seed
+  const r = rng(SEED * 31 + 7);
+  const path = join(work, 'adj');
+  const text = join(work, 'adj.txt');
+  const crush = join(work, 'adj.crush');
+  for (let round = 0; round < 3; round++) {
+    // every bucket algorithm, device classes (shadow trees), 10% zero weights, weight sets
+    const gen = crushText(r, 2 + Math.floor(r() * 2), 2 + Math.floor(r() * 2), 1 + Math.floor(r() * 3));
+    writeFileSync(text, gen.text);
+    crushtool(['-c', text, '-o', crush]);
+    await same(['--createsimple', String(gen.numOsds), '--with-default-pool', path], path, undefined);
+    await same([path, '--import-crush', crush], path, readFileSync(path));
+    const map = readFileSync(path);
+    const picks: string[] = [];
+    for (let k = 0; k < 1 + Math.floor(r() * 3); k++) {
+      const w = r() < 0.2 ? '0' : (r() * 4).toFixed(1 + Math.floor(r() * 4));
+      picks.push(`${Math.floor(r() * gen.numOsds)}:${w}`);
+    }
+    picks.push(`${gen.numOsds + 3}:1`); // not in the CRUSH map: reported, nothing changes
+    const adjust = picks.join(',');
+    const what = `adjust round ${round}`;
+    await same([path, '--adjust-crush-weight', adjust, '--save'], path, map, what);
+    // (a bare --tree here would print JSON: it inherits the adjustment's value)
+    await same([path, '--adjust-crush-weight', adjust, '--tree', 'plain'], path, map, what);
+    await same(
+      [path, '--adjust-crush-weight', adjust, '--mark-up-in', '--test-map-pgs-dump-all'],
+      path,
+      map,
+      what,
+    );
+    await same([path, '--mark-up-in', '--test-map-pgs'], path, map, what);
+    await same([path, '--mark-up-in', '--tree', 'plain'], path, map, what);
+    // --mark-up-in reweights in memory only; --save writes it along with the adjustment
+    await same([path, '--mark-up-in', '--adjust-crush-weight', adjust, '--save', '--print'], path, map, what);
+  }
+});
+
 test('osdmaptool: errors and odd arguments behave like the real tool', async () => {
   const path = join(work, 'errs');
   await same(['--createsimple', '4', '--with-default-pool', path], path, undefined);
@@ -260,6 +298,15 @@ test('osdmaptool: errors and odd arguments behave like the real tool', async () 
     [[path, '--tree', '--print'], map],
     [[path, '--tree', 'json-pretty'], map],
     [[path, '--mark-up-in', '--tree=xml'], map],
+    // string options share one value: a trailing --tree or --pg_num sees the previous one's
+    [[path, '--mark-out', '1', '--tree'], map],
+    [[path, '--adjust-crush-weight', '0:2', '--tree'], map],
+    [[path, '--test-map-pgs', '--pg_num'], map],
+    [[path, '--mark-up', '1', '--test-map-pgs', '--pg_num'], map],
+    // weights Ceph refuses (negative, NaN, past 16.16) are still reported; +inf slips through
+    [[path, '--adjust-crush-weight', ',0:2.5,,1:-2,2:nan,3:40000,', '--tree', 'plain'], map],
+    [[path, '--adjust-crush-weight', '0:inf,1:1e30,2:0x1p2,3:-0.00001', '--save'], map],
+    [[path, '--adjust-crush-weight', '0:1,3', '--tree'], map],
   ];
   for (const [args, initial] of cases) await same(args, path, initial);
 });

@@ -8,21 +8,28 @@
  *   → tool options (unknown ones stay positional) → exactly one file name
  *   → [--range-first/last: read FILE/N maps, exit 0]
  *   → "osdmap file 'F'" → READ F (unless --createsimple/--clobber)
- *   → CREATESIMPLE → --mark-up-in / --mark-out / --mark-up / --mark-in
+ *   → CREATESIMPLE → --mark-up-in (CRUSH weight 0 → 1.0) / --mark-out / --mark-up / --mark-in
+ *   → --adjust-crush-weight (each: CRUSH reweight; with --save an empty incremental)
  *   → --clear-temp → --clean-temps → --import-crush → --export-crush
  *   → --test-map-object → --test-map-pg → --test-map-pgs[-dump[-all]]
  *   → "no action specified?" → bump epoch if modified → --print / --tree
  *   → WRITE F if modified
  *
  * Not supported (they print a note and exit 1): --upmap*, --health,
- * --test-crush, --test-random, --adjust-crush-weight, --create-from-conf,
- * --mark-up-in on a map with zero CRUSH weights.
+ * --test-crush, --test-random, --create-from-conf.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { parseCommonArgs } from '../../common/argparse.js';
 import { Formatter } from '../../common/formatter.js';
 import { isCephError, strerror } from '../../common/errors.js';
-import { crushItemWeightRaw, encodeCrushMap, crushMaxDevices, decodeCrushMap } from '../../crush/index.js';
+import {
+  crushAdjustItemWeightf,
+  crushItemWeightRaw,
+  encodeCrushMap,
+  crushMaxDevices,
+  decodeCrushMap,
+  formatGeneral,
+} from '../../crush/index.js';
 import type { UTime } from '../../encoding/types.js';
 import {
   BUILD_SIMPLE_DEFAULTS,
@@ -227,13 +234,18 @@ function parseToolArgs(args: string[], io: OsdmaptoolIo): Options {
   };
   let v: string | undefined;
   let n: number | undefined;
+  // the tool parses every string option into one `val`: an option given last,
+  // without its value, sees whatever an earlier option left there
+  let val = '';
   while (!c.done) {
     if (c.doubleDash()) break;
     else if (c.flag('-p', '--print')) o.print = true;
-    else if ((v = c.withArgErr('', '--dump')) !== undefined) {
+    else if ((v = c.withArgErr(val, '--dump')) !== undefined) {
+      val = v;
       o.print = true;
       if (v !== '' && v !== 'plain') o.printFormat = v;
-    } else if ((v = c.withArgErr('', '--tree')) !== undefined) {
+    } else if ((v = c.withArgErr(val, '--tree')) !== undefined) {
+      val = v;
       o.tree = true;
       if (v !== '' && v !== 'plain') o.treeFormat = v;
     } else if ((n = c.withInt(o.pgBits, '--osd-pg-bits')) !== undefined) o.pgBits = n;
@@ -245,8 +257,8 @@ function parseToolArgs(args: string[], io: OsdmaptoolIo): Options {
     } else if (c.withInt(10, '--upmap-max') !== undefined) {
       // only used by --upmap
     } else if ((n = c.withInt(o.upmapDeviation, '--upmap-deviation')) !== undefined) o.upmapDeviation = n;
-    else if (c.withArg('--upmap-pool') !== undefined) {
-      // only used by --upmap
+    else if ((v = c.withArg('--upmap-pool')) !== undefined) {
+      val = v; // only used by --upmap
     } else if ((n = c.withInt(o.numOsd, '--createsimple')) !== undefined) {
       o.numOsd = n;
       failOnErr();
@@ -257,9 +269,9 @@ function parseToolArgs(args: string[], io: OsdmaptoolIo): Options {
     else if (c.flag('--with-default-pool')) o.createpool = true;
     else if (c.flag('--create-from-conf')) o.createFromConf = true;
     else if (c.flag('--mark-up-in')) o.markUpIn = true;
-    else if ((v = c.withArg('--mark-out')) !== undefined) o.markedOut = stoi(v, io);
-    else if ((v = c.withArg('--mark-up')) !== undefined) o.markedUp = stod(v, io);
-    else if ((v = c.withArg('--mark-in')) !== undefined) o.markedIn = stod(v, io);
+    else if ((v = c.withArg('--mark-out')) !== undefined) o.markedOut = stoi((val = v), io);
+    else if ((v = c.withArg('--mark-up')) !== undefined) o.markedUp = stod((val = v), io);
+    else if ((v = c.withArg('--mark-in')) !== undefined) o.markedIn = stod((val = v), io);
     else if (c.flag('--clear-temp')) o.clearTemp = true;
     else if (c.flag('--clean-temps')) o.cleanTemps = true;
     else if (c.flag('--test-map-pgs')) o.testMapPgs = true;
@@ -273,40 +285,76 @@ function parseToolArgs(args: string[], io: OsdmaptoolIo): Options {
     } else if ((n = c.withInt(o.pgpBits, '--pgp_bits')) !== undefined) {
       o.pgpBits = n;
       failOnErr();
-    } else if ((v = c.withArg('--export_crush')) !== undefined) o.exportCrush = v;
-    else if ((v = c.withArg('--import_crush')) !== undefined) o.importCrush = v;
-    else if ((v = c.withArg('--test_map_pg')) !== undefined) o.testMapPg = v;
-    else if ((v = c.withArg('--test_map_object')) !== undefined) o.testMapObject = v;
+    } else if ((v = c.withArg('--export_crush')) !== undefined) o.exportCrush = val = v;
+    else if ((v = c.withArg('--import_crush')) !== undefined) o.importCrush = val = v;
+    else if ((v = c.withArg('--test_map_pg')) !== undefined) o.testMapPg = val = v;
+    else if ((v = c.withArg('--test_map_object')) !== undefined) o.testMapObject = val = v;
     else if (c.flag('--test_crush')) o.testCrush = true;
-    else if ((v = c.withArgErr('\u0000', '--pg_num')) !== undefined) {
-      if (v !== '\u0000') {
-        const m = /^[ \t\n\v\f\r]*[+-]?\d+$/.exec(v);
-        if (!m) {
-          io.stderr(`error parsing integer value Expected option value to be integer, got '${v}'\n`);
-          throw new ArgExit(1);
-        }
-        o.pgNum = Number(v.trim());
+    else if ((v = c.withArgErr(val, '--pg_num')) !== undefined) {
+      val = v;
+      const m = /^[ \t\n\v\f\r]*[+-]?\d+$/.exec(v);
+      if (!m) {
+        io.stderr(`error parsing integer value Expected option value to be integer, got '${v}'\n`);
+        throw new ArgExit(1);
       }
+      o.pgNum = Number(v.trim());
     } else if ((n = c.withInt(o.rangeFirst, '--range_first')) !== undefined) o.rangeFirst = n;
     else if ((n = c.withInt(o.rangeLast, '--range_last')) !== undefined) o.rangeLast = n;
     else if ((n = c.withInt(o.pool, '--pool')) !== undefined) {
       o.pool = n;
       failOnErr();
-    } else if ((v = c.withArgErr('', '--adjust-crush-weight')) !== undefined) o.adjustCrushWeight = v;
+    } else if ((v = c.withArgErr(val, '--adjust-crush-weight')) !== undefined) o.adjustCrushWeight = val = v;
     else if (c.flag('--save')) o.save = true;
     else c.skip();
   }
   return o;
 }
 
-/** `std::stoi`: a leading integer; anything else would throw and abort the real tool. */
+/** `std::stoi`: a leading int; anything else (or a value past int) would throw and abort the real tool. */
 function stoi(s: string, io: OsdmaptoolIo): number {
   const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  if (!m) {
-    io.stderr("terminate called after throwing an instance of 'std::invalid_argument'\n  what():  stoi\n");
+  const value = m ? Number(m[1]) : NaN;
+  if (!m || value > 0x7fffffff || value < -0x80000000) {
+    const what = m ? 'out_of_range' : 'invalid_argument';
+    io.stderr(`terminate called after throwing an instance of 'std::${what}'\n  what():  stoi\n`);
     throw new ArgExit(134);
   }
-  return Number(m[1]);
+  return value;
+}
+
+/**
+ * `std::stof`: strtof on a leading number (decimal, hex, inf, nan); nothing
+ * parsed throws invalid_argument, a result strtof flags ERANGE (overflow, or
+ * underflow below the smallest normal float) throws out_of_range; either
+ * kills the real tool.
+ */
+function stof(s: string, io: OsdmaptoolIo): number {
+  const die = (what: string): never => {
+    io.stderr(`terminate called after throwing an instance of 'std::${what}'\n  what():  stof\n`);
+    throw new ArgExit(134);
+  };
+  const text = s.replace(/^[ \t\n\v\f\r]+/, '');
+  let value: number;
+  let m: RegExpExecArray | null;
+  if ((m = /^([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP]([+-]?\d+))?/.exec(text))) {
+    const [whole, frac = ''] = m[2]!.split('.');
+    const digits = (whole ?? '') + frac;
+    value = parseInt(digits || '0', 16) * 2 ** (Number(m[3] ?? 0) - 4 * frac.length);
+    if (m[1] === '-') value = -value;
+  } else if ((m = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text))) {
+    value = Number(m[0]);
+  } else if ((m = /^([+-]?)(?:inf(?:inity)?|nan)/i.exec(text))) {
+    const body = m[0].replace(/^[+-]/, '').toLowerCase();
+    value = body === 'nan' ? NaN : m[1] === '-' ? -Infinity : Infinity;
+    return value;
+  } else {
+    return die('invalid_argument');
+  }
+  const f = Math.fround(value);
+  if (!Number.isFinite(f) || (f !== 0 && Math.abs(f) < 2 ** -126) || (f === 0 && value !== 0)) {
+    return die('out_of_range');
+  }
+  return f;
 }
 
 /** `std::stod` truncated to int, as the tool assigns it. */
@@ -506,7 +554,11 @@ async function run(argv: string[], io: OsdmaptoolIo): Promise<number> {
     for (let i = 0; i < map.maxOsd; i++) {
       map.setState(i, map.getState(i) | OsdState.UP);
       map.setWeight(i, CEPH_OSD_IN);
-      if (crushItemWeightRaw(map.crush, i) === 0) unsupported(io, '--mark-up-in with a zero CRUSH weight');
+      // an OSD CRUSH would never pick gets weight 1.0 (in memory, shadow trees and weight sets too)
+      if (crushItemWeightRaw(map.crush, i) === 0) {
+        crushAdjustItemWeightf(map.crush, i, 1.0);
+        map.setCrush(map.crush); // a map written later carries the CRUSH map re-encoded, as Ceph's does
+      }
     }
   }
   if (o.markedOut >= 0 && o.markedOut < map.maxOsd) {
@@ -523,7 +575,31 @@ async function run(argv: string[], io: OsdmaptoolIo): Promise<number> {
     io.stdout(`marking OSD@${o.markedUp} as up\n`);
     if (o.markedUp >= 0) map.setWeight(o.markedUp, CEPH_OSD_IN);
   }
-  if (o.adjustCrushWeight !== '') unsupported(io, '--adjust-crush-weight');
+  for (const piece of o.adjustCrushWeight.split(',')) {
+    if (piece === '') continue;
+    const colon = piece.indexOf(':');
+    if (colon < 0) {
+      io.stderr(`${ME}: use ':' as separator of osd id and its weight\n`);
+      usage(io);
+    }
+    const osd = stoi(piece.slice(0, colon), io);
+    const weight = stof(piece.slice(colon + 1), io);
+    try {
+      crushAdjustItemWeightf(map.crush, osd, weight);
+    } catch (err) {
+      // Pacific ignores the refusal (EOVERFLOW) and reports the adjustment anyway
+      if (!isCephError(err)) throw err;
+    }
+    map.setCrush(map.crush);
+    io.stdout(`Adjusted osd.${osd} CRUSH weight to ${formatGeneral(weight)}\n`);
+    if (o.save) {
+      // an empty incremental: the epoch moves on and `modified` becomes its zero stamp
+      const inc = new OSDMapIncremental(map.epoch + 1);
+      inc.fsid = map.fsid;
+      map.applyIncremental(inc);
+      modified = true;
+    }
+  }
   if (o.clearTemp) {
     io.stdout('clearing pg/primary temp\n');
     map.pgTemp.clear();

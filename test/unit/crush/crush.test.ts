@@ -16,10 +16,13 @@ import {
   buildCrushMap,
   calcStraws,
   compileCrushMap,
+  crushAdjustItemWeight,
+  crushAdjustItemWeightf,
   crushDoRule,
   crushFindRule,
   crushItemName,
   crushItemWeight,
+  crushItemWeightRaw,
   crushLn,
   crushMaxDevices,
   crushRuleExists,
@@ -31,6 +34,7 @@ import {
   formatWeight3,
   makeBucket,
   emptyCrushMap,
+  floatWeightToFixed,
   type CrushMap,
 } from '../../../src/crush/index.js';
 import {
@@ -241,6 +245,40 @@ test('crush mapper: a tree descent past the last item reads what Ceph reads ther
   assert.deepEqual(forceLeaf(9, 9), [0]);
   assert.deepEqual(forceLeaf(9, 11), [0]);
   assert.deepEqual(forceLeaf(9, 12), []); // another allocation's memory
+});
+
+test('crush adjust: a device weight reaches its host and root, in the class shadow tree too', () => {
+  const r = compileCrushMap(
+    'device 0 osd.0 class ssd\ndevice 1 osd.1 class hdd\ndevice 2 osd.2 class ssd\n' +
+      'type 0 osd\ntype 1 host\ntype 2 root\n' +
+      'host a {\n id -2\n alg straw2\n item osd.0 weight 1.0\n item osd.1 weight 1.0\n}\n' +
+      'host b {\n id -3\n alg list\n item osd.2 weight 2.0\n}\n' +
+      'root r {\n id -1\n alg straw2\n item a\n item b\n}\n' +
+      'rule s {\n id 0\n type replicated\n min_size 1\n max_size 3\n step take r class ssd\n step chooseleaf firstn 0 type host\n step emit\n}\n',
+  );
+  assert.equal(r.err, '');
+  const m = r.map!;
+  const shadow = (id: number): number =>
+    m.classBuckets.get(id)!.get([...m.classNames].find(([, n]) => n === 'ssd')![0])!;
+  assert.equal(crushAdjustItemWeightf(m, 0, 3.5), 2); // host a and its ssd shadow
+  assert.equal(crushItemWeightRaw(m, 0), 0x38000);
+  assert.equal(m.buckets.get(-2)!.weight, 0x48000);
+  assert.equal(m.buckets.get(-1)!.weight, 0x68000);
+  assert.equal(m.buckets.get(shadow(-2))!.weight, 0x38000);
+  assert.equal(m.buckets.get(shadow(-1))!.weight, 0x58000);
+  assert.equal(crushAdjustItemWeight(m, 9, 0x10000), 0); // Ceph's -ENOENT
+  // Ceph's float arithmetic: (int)(w * (float)0x10000), refused when it does not fit 16.16
+  assert.equal(floatWeightToFixed(0.3333333), 21845);
+  assert.equal(floatWeightToFixed(Infinity), -0x80000000);
+  for (const bad of [-2, NaN, 40000]) {
+    assert.throws(
+      () => crushAdjustItemWeightf(m, 0, bad),
+      (e: unknown) => isCephError(e) && e.code === 'EOVERFLOW',
+    );
+  }
+  assert.equal(crushItemWeightRaw(m, 0), 0x38000);
+  crushAdjustItemWeightf(m, 0, Infinity); // slips through validate_weightf, as in Ceph
+  assert.equal(crushItemWeightRaw(m, 0), 0x80000000);
 });
 
 test('crush builder: straw lengths for both straw_calc_versions', () => {

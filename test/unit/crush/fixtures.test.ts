@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,9 @@ import {
   CrushBucketAlg,
   CRUSH_ITEM_NONE,
   compileCrushMap,
+  crushAdjustItemWeightf,
   crushHash32_2,
+  crushItemId,
   crushDoRule,
   crushItemPresent,
   decodeCrushMap,
@@ -138,4 +141,24 @@ for (const c of cases) {
 test('crush fixtures: indep rules leave CRUSH_ITEM_NONE holes where the tool prints 2147483647', () => {
   const holes = cases.some((c) => c.stdout.includes(String(CRUSH_ITEM_NONE)));
   assert.ok(holes, 'no recorded mapping has a NONE hole; pick a seed with a failing indep rule');
+});
+
+interface Reweight {
+  map: string;
+  name: string;
+  weight: string;
+  sha256: string;
+}
+const reweights = JSON.parse(read('reweight.json').toString('utf8')) as Reweight[];
+
+test('crush fixtures: crushAdjustItemWeightf writes the map crushtool --reweight-item writes', () => {
+  assert.ok(reweights.length >= 30);
+  for (const r of reweights) {
+    const map = decodeCrushMap(read(r.map));
+    const id = crushItemId(map, r.name);
+    assert.notEqual(id, undefined, r.name);
+    assert.ok(crushAdjustItemWeightf(map, id!, Number(r.weight)) > 0);
+    const sha256 = createHash('sha256').update(encodeCrushMap(map)).digest('hex');
+    assert.equal(sha256, r.sha256, `${r.map} --reweight-item ${r.name} ${r.weight}`);
+  }
 });

@@ -10,9 +10,11 @@
  * fixtures.test.ts replays all of it against tsceph without needing Ceph.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crushFindRoots, decodeCrushMap } from '../../../src/crush/index.js';
 import { generateCrushText } from './crush-gen.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -35,7 +37,13 @@ function must(cmd: string, args: string[]): void {
 const frozen = /^frozen-[^.]+\.(bin|txt)$/;
 for (const f of readdirSync(dir)) {
   if (frozen.test(f)) continue;
-  if (f.endsWith('.bin') || f.endsWith('.txt') || f.endsWith('.recompiled') || f === 'cases.json') {
+  if (
+    f.endsWith('.bin') ||
+    f.endsWith('.txt') ||
+    f.endsWith('.recompiled') ||
+    f === 'cases.json' ||
+    f === 'reweight.json'
+  ) {
     rmSync(join(dir, f));
   }
 }
@@ -178,4 +186,35 @@ record(['-i', 'build-straw2.bin', '--test', '--num-rep']);
 record(['-i', 'build-straw2.bin', '--test', '--show-mappings', '--x', '1', 'extra']);
 record(['-h']);
 writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases, null, 1) + '\n');
+
+// crushtool --reweight-item runs CrushWrapper::adjust_item_weightf: a device and a
+// host bucket of maps with every bucket algorithm, classes and weight sets
+const reweights: { map: string; name: string; weight: string; sha256: string }[] = [];
+for (const bin of [
+  'seed-2.bin',
+  'seed-7.bin',
+  'seed-11.bin',
+  'build-legacy-algs.bin',
+  'build-straw.bin',
+  'frozen-tree-classes.bin',
+]) {
+  const map = decodeCrushMap(readFileSync(join(dir, bin)));
+  const device = [...map.names.keys()].filter((id) => id >= 0).sort((a, b) => a - b)[1]!;
+  const roots = new Set(crushFindRoots(map));
+  const host = [...map.buckets.keys()]
+    .filter((id) => !roots.has(id) && !map.names.get(id)!.includes('~'))
+    .sort((a, b) => b - a)[0]!;
+  for (const id of [device, host]) {
+    for (const weight of ['0', '2.5', '0.123']) {
+      const name = map.names.get(id)!;
+      must('crushtool', ['-i', bin, '--reweight-item', name, weight, '-o', 'reweight.tmp']);
+      const sha256 = createHash('sha256')
+        .update(readFileSync(join(dir, 'reweight.tmp')))
+        .digest('hex');
+      rmSync(join(dir, 'reweight.tmp'));
+      reweights.push({ map: bin, name, weight, sha256 });
+    }
+  }
+}
+writeFileSync(join(dir, 'reweight.json'), JSON.stringify(reweights, null, 1) + '\n');
 console.log(`wrote ${maps.length} maps and ${cases.length} cases to ${dir}`);
