@@ -48,26 +48,23 @@ export function formatWeight3(w: number): string {
 /**
  * printf("%.<precision>g", v) / C++ `ostream << v` with the default
  * precision of 6: shortest of fixed or exponent form, trailing zeros cut.
+ * Exact: the digits come from v's binary value, ties rounded to even.
  */
 export function formatGeneral(v: number, precision = 6): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v < 0 ? '-inf' : 'inf';
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
   const p = precision === 0 ? 1 : precision;
-  // exponent of v once rounded to p significant digits
-  const exp = decimalExponent(v, p);
-  let s: string;
+  const { exp, digits } = significantDigits(v, p);
   if (exp < -4 || exp >= p) {
-    const mant = formatFixed(Math.abs(v) / 10 ** exp, p - 1); // only used for huge/tiny values
-    s = `${stripZeros(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-    if (v < 0) s = `-${s}`;
-  } else {
-    s = stripZeros(formatFixed(v, p - 1 - exp));
+    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const s = `${stripZeros(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+    return v < 0 ? `-${s}` : s;
   }
-  return s;
+  return stripZeros(formatFixed(v, p - 1 - exp));
 }
 
-/** Decimal exponent X of v in %e form after rounding to p significant digits. */
-function decimalExponent(v: number, p: number): number {
+/** |v| rounded to p significant digits (ties to even): the digit string and its decimal exponent (%e's X). */
+function significantDigits(v: number, p: number): { exp: number; digits: string } {
   const { num, den } = exactRational(v);
   // find e with 10^e <= |v| < 10^(e+1)
   let e = Math.floor(Math.log10(Math.abs(v)));
@@ -75,14 +72,16 @@ function decimalExponent(v: number, p: number): number {
     k >= 0 ? num >= den * 10n ** BigInt(k) : num * 10n ** BigInt(-k) >= den;
   while (!ge(e)) e--;
   while (ge(e + 1)) e++;
-  // rounding to p digits may carry into the next power of ten
-  const shift = p - 1 - e;
-  const scaled =
-    shift >= 0
+  const round = (exp: number): bigint => {
+    const shift = p - 1 - exp;
+    return shift >= 0
       ? roundHalfEven(num * 10n ** BigInt(shift), den)
       : roundHalfEven(num, den * 10n ** BigInt(-shift));
-  if (scaled >= 10n ** BigInt(p)) e++;
-  return e;
+  };
+  let scaled = round(e);
+  // rounding to p digits may carry into the next power of ten
+  if (scaled >= 10n ** BigInt(p)) scaled = round(++e);
+  return { exp: e, digits: scaled.toString() };
 }
 
 function stripZeros(s: string): string {

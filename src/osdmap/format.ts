@@ -2,7 +2,7 @@
  * How Ceph's `operator<<` prints the small types of the OSD map: times,
  * floats (ostream's default `%g` with six digits), vectors, addresses.
  */
-import { formatDoubleG } from '../common/formatter.js';
+import { formatGeneral } from '../crush/index.js';
 import { AddrType, type EntityAddr, type EntityAddrVec, type UTime } from '../encoding/types.js';
 import { CRUSH_ITEM_NONE } from './constants.js';
 
@@ -28,9 +28,13 @@ export function formatUTimeLocal(t: UTime): string {
   );
 }
 
-/** A float or double through `ostream <<` with default flags: `%g`, six significant digits. */
+/**
+ * A float or double through `ostream <<` with default flags: `%g`, six
+ * significant digits, exact ties rounded to even as glibc does (0.2578125
+ * prints 0.257812; 16.16 weights hit such ties often).
+ */
 export function formatFloat(v: number): string {
-  return formatDoubleG(v, 6);
+  return formatGeneral(v, 6);
 }
 
 /** `operator<<(vector<int>)`: `[1,2,3]`; CRUSH_ITEM_NONE prints as its number, 2147483647. */

@@ -6,7 +6,6 @@
  * that depends on it.
  */
 import { CephError } from '../common/errors.js';
-import { formatDoubleG } from '../common/formatter.js';
 import { Decoder } from '../encoding/decoder.js';
 import { Encoder } from '../encoding/encoder.js';
 import {
@@ -18,7 +17,7 @@ import {
   type PgId,
 } from '../encoding/osd-types.js';
 import { decodeUTime, encodeUTime, type UTime } from '../encoding/types.js';
-import { CRUSH_HASH_RJENKINS1, crushHash32_2 } from '../crush/index.js';
+import { CRUSH_HASH_RJENKINS1, crushHash32_2, formatGeneral } from '../crush/index.js';
 import { cbits, cephStableMod, cephStrHash, cephStrHashName } from './hash.js';
 import { decodeSnapIntervalSet, encodeSnapIntervalSet, SnapIntervalSet } from './interval-set.js';
 import { compareBytes } from './constants.js';
@@ -198,7 +197,7 @@ function formatHitSetParams(p: HitSetParams): string {
   switch (p.type) {
     case HitSetType.BLOOM: {
       const b = p.bloom!;
-      const fpp = formatDoubleG(b.fppMicro / 1000000.0, 6);
+      const fpp = formatGeneral(b.fppMicro / 1000000.0);
       return `bloom{false_positive_probability: ${fpp}, target_size: ${b.targetSize}, seed: ${b.seed}}`;
     }
     case HitSetType.EXPLICIT_HASH:
@@ -298,7 +297,7 @@ function formatPoolOpts(opts: Map<number, PoolOptValue>): string {
   return named
     .map((o) => {
       const v = opts.get(o.key)!;
-      return ` ${o.name} ${typeof v === 'number' ? formatDoubleG(v, 6) : String(v)}`;
+      return ` ${o.name} ${typeof v === 'number' ? formatGeneral(v) : String(v)}`;
     })
     .join('');
 }

@@ -10,6 +10,7 @@ import {
   crushFindRoots,
   crushItemClass,
   DEFAULT_CHOOSE_ARGS,
+  formatFixed,
   isValidCrushName,
   type CrushMap,
 } from '../crush/index.js';
@@ -21,7 +22,7 @@ function formatWeightf(v: number): string {
   const f = Math.fround(v);
   if (f < Math.fround(-0.01)) return '-';
   if (f < Math.fround(0.000001)) return '0';
-  return f.toFixed(5);
+  return formatFixed(f, 5); // printf rounding: exact ties go to even (0.828125 → 0.82812)
 }
 
 interface Item {
