@@ -108,7 +108,9 @@ describe('crushtool interop: random maps compiled by the real crushtool', { skip
       writeFileSync(join(dir, txt), g.text);
       // -c: same bytes, same messages
       await same(['-c', txt, '-o', `c${seed}@OUT`], [`c${seed}`], `seed ${seed}: -c`);
-      assert.equal(real(['-c', txt, '-o', bin]).code, 0);
+      // some generated texts are refused (e.g. a rule taking a class no device has):
+      // both tools refusing alike, checked just above, is then the whole test
+      if (real(['-c', txt, '-o', bin]).code !== 0) return;
       roundTrips(bin);
       // -d, and the decompiled text compiles back to the same bytes in both tools
       await same(['-d', bin], [], `seed ${seed}: -d`);
