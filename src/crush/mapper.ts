@@ -121,27 +121,45 @@ function treeHeight(n: number): number {
   return h;
 }
 
+/** glibc's chunk size for malloc/calloc(bytes): header word added, 16-aligned, at least 32. */
+function glibcChunkBytes(bytes: number): number {
+  return Math.max(32, (bytes + 8 + 15) & ~15);
+}
+
 /**
  * What Ceph reads at items[slot] when a tree descent ends on a leaf past the
  * bucket's last item. Ceph's own crush_add_tree_bucket_item grows
  * node_weights with realloc and never clears the new nodes, so trees it
- * builds (device-class shadow trees above all) carry garbage weights that it
- * then encodes; crush_decode reads them back verbatim and the descent can
- * turn right into an empty subtree. The decoder calloc()s items with exactly
- * `size` slots, so the read lands in glibc's chunk: the rounding slack of a
- * calloc'd chunk is zeroed (item 0); the next slot pair is the following
- * chunk's 64-bit size word, whose low half depends on the heap's history, so
- * we answer an id no device has (the caller then skips or leaves a hole, as
- * Ceph does for a bad item), and the high half is 0; anything further is
- * another allocation's memory, which Ceph may even crash on, so that is
- * treated the same as the size word.
+ * builds (device-class shadow trees above all) carry garbage weights, which
+ * it encodes; crush_decode reads them back verbatim and the descent can turn
+ * into an empty subtree. The decoder calloc()s `items` (exactly `size`
+ * slots) and then `node_weights`, so past the items lies glibc's heap:
+ *
+ *   - the chunk's rounding slack, zeroed by calloc: item 0;
+ *   - the next chunk's 64-bit size word: its low half is that chunk's size
+ *     with PREV_INUSE set, its high half 0. For items chunks above glibc's
+ *     32-byte minimum the next chunk is node_weights, carved from the heap
+ *     top right after; minimum-size items chunks are recycled ones, and the
+ *     tools were seen to find a 32-byte chunk behind them (0x21, osd.33);
+ *   - then node_weights itself, its weights read as item ids, and its own
+ *     zeroed slack.
+ *
+ * Measured with crushtool and osdmaptool on maps whose node weights force
+ * every such slot. Beyond that lies memory nobody can predict (Ceph may
+ * crash there): we answer an id no device has, so the caller skips the
+ * replica or leaves a hole as it does for a bad item.
  */
-function treeItemPastEnd(size: number, slot: number): number {
-  // glibc: chunk = request + 8 bytes of header rounded up to 16, at least 32;
-  // usable = chunk - 8 (the next chunk's prev_size word is ours while in use)
-  const chunkBytes = Math.max(32, (size * 4 + 8 + 15) & ~15);
-  const zeroedSlots = (chunkBytes - 8) / 4;
-  if (slot < zeroedSlots || slot === zeroedSlots + 1) return 0;
+function treeItemPastEnd(b: CrushBucketTree, slot: number): number {
+  const itemsChunk = glibcChunkBytes(b.items.length * 4);
+  const zeroedSlots = (itemsChunk - 8) / 4;
+  if (slot < zeroedSlots) return 0;
+  const weightsChunk = glibcChunkBytes(b.numNodes * 4);
+  if (slot === zeroedSlots) return itemsChunk === 32 ? 0x21 : weightsChunk | 1;
+  if (slot === zeroedSlots + 1) return 0;
+  if (itemsChunk === 32) return CRUSH_ITEM_NONE;
+  const node = slot - zeroedSlots - 2;
+  if (node < b.numNodes) return (b.nodeWeights[node] ?? 0) | 0;
+  if (node < (weightsChunk - 8) / 4) return 0;
   return CRUSH_ITEM_NONE;
 }
 
@@ -156,7 +174,7 @@ function bucketTreeChoose(b: CrushBucketTree, x: number, r: number): number {
     n = t < (b.nodeWeights[l] ?? 0) ? l : n + (1 << (h - 1));
   }
   const slot = n >> 1;
-  return slot < b.items.length ? b.items[slot]! : treeItemPastEnd(b.items.length, slot);
+  return slot < b.items.length ? b.items[slot]! : treeItemPastEnd(b, slot);
 }
 
 function bucketStrawChoose(b: CrushBucketStraw, x: number, r: number): number {

@@ -258,9 +258,11 @@ describe('crushtool interop: tree buckets under device classes', { skip }, () =>
   // bucket's last item. frozen-shadow-tree is the osdmaptool interop
   // generator's map for OSDMAPTOOL_SEED=12008 (round 2) whose rule 3 (take
   // default class ssd, choose firstn 0 type osd) once lost replicas;
-  // frozen-tree-classes has bigger tree hosts under firstn and indep rules.
+  // frozen-tree-classes has bigger tree hosts under firstn and indep rules;
+  // frozen-tree-heap sends a descent past a shadow tree's items into the
+  // node_weights that glibc placed behind them.
   const fixtures = join(fileURLToPath(new URL('.', import.meta.url)), '../../../test/fixtures/crush');
-  for (const name of ['frozen-shadow-tree', 'frozen-tree-classes']) {
+  for (const name of ['frozen-shadow-tree', 'frozen-tree-classes', 'frozen-tree-heap']) {
     const rules = name === 'frozen-shadow-tree' ? [0, 1, 2, 3, 4] : [0, 1, 2, 3];
     const mappings = async (bin: string): Promise<void> => {
       for (const rule of rules) {

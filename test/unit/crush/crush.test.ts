@@ -200,18 +200,25 @@ test('crush mapper: choose_args are looked up by pool id, then DEFAULT_CHOOSE_AR
   assert.equal(count(), 200);
 });
 
-test('crush mapper: a tree descent past the last item reads what Ceph reads there (calloc slack is item 0)', () => {
+test('crush mapper: a tree descent past the last item reads what Ceph reads there (glibc heap layout)', () => {
   // Ceph's shadow tree buckets carry uninitialized node weights (realloc), which can
-  // steer bucket_tree_choose to a leaf slot past items[size-1]; crush_decode calloc'd
-  // exactly `size` slots, so glibc's rounding slack reads 0, the next chunk's size
-  // word is unknowable (we answer no device), and its zero high half reads 0 again.
-  // Checked against crushtool --test on maps with node weights forced this way.
+  // steer bucket_tree_choose to a leaf slot past items[size-1]. crush_decode calloc'd
+  // exactly `size` slots, then node_weights: past the items come calloc's zeroed
+  // slack, the next chunk's size word (node_weights' chunk, or a recycled 32-byte
+  // one behind a minimum-size chunk), then node_weights itself. Each expectation was
+  // measured with crushtool --test on maps with node weights forced this way.
+  const devices = 200;
   const mapWithTree = (size: number): CrushMap => {
     let text = 'tunable choose_local_tries 0\ntunable choose_local_fallback_tries 0\n';
-    for (let o = 0; o < 110; o++) text += `device ${o} osd.${o}\n`;
-    text += 'type 0 osd\ntype 1 root\nroot all {\n id -2\n alg straw2\n';
-    for (let o = 0; o < 100; o++) text += ` item osd.${o} weight 1.0\n`;
-    text += '}\nroot t {\n id -1\n alg tree\n';
+    for (let o = 0; o < devices; o++) text += `device ${o} osd.${o}\n`;
+    // the tree is decoded after other buckets, as shadow trees always are
+    text += 'type 0 osd\ntype 1 root\n';
+    for (let h = 0; h < 4; h++) {
+      text += `root h${h} {\n id ${-1 - h}\n alg straw2\n`;
+      for (let o = h * 25; o < h * 25 + 25; o++) text += ` item osd.${o} weight 1.0\n`;
+      text += '}\n';
+    }
+    text += 'root t {\n id -10\n alg tree\n';
     for (let i = 0; i < size; i++) text += ` item osd.${100 + i} weight 1.0\n`;
     text +=
       '}\nrule r {\n id 0\n type replicated\n min_size 1\n max_size 3\n' +
@@ -220,11 +227,13 @@ test('crush mapper: a tree descent past the last item reads what Ceph reads ther
     assert.equal(r.err, '');
     return r.map!;
   };
-  const forceLeaf = (size: number, slot: number): number[] => {
+  /** Map x=0 through a tree of `size` items whose weights force `slot`; `plant` sets other nodes. */
+  const forceLeaf = (size: number, slot: number, plant: Record<number, number> = {}): number[] => {
     const m = mapWithTree(size);
-    const b = m.buckets.get(-1)!;
+    const b = m.buckets.get(-10)!;
     assert.equal(b.alg, CrushBucketAlg.TREE);
     if (b.alg !== CrushBucketAlg.TREE) return [];
+    for (const [node, w] of Object.entries(plant)) b.nodeWeights[Number(node)] = w;
     const leaf = 2 * slot + 1;
     let n = b.numNodes >> 1;
     while ((n & 1) === 0) {
@@ -234,17 +243,20 @@ test('crush mapper: a tree descent past the last item reads what Ceph reads ther
       b.nodeWeights[n - half] = leaf < n ? 0xffffffff : 0;
       n = leaf < n ? n - half : n + half;
     }
-    const weights = new Array<number>(110).fill(0x10000);
+    const weights = new Array<number>(devices).fill(0x10000);
     return crushDoRule(decodeCrushMap(encodeCrushMap(m)), 0, 0, 1, weights);
   };
   assert.deepEqual(forceLeaf(3, 2), [102]); // the path itself is right
-  assert.deepEqual(forceLeaf(3, 3), [0]);
+  assert.deepEqual(forceLeaf(3, 3), [0]); // calloc slack
   assert.deepEqual(forceLeaf(5, 5), [0]);
-  assert.deepEqual(forceLeaf(5, 6), []); // Ceph reads heap metadata here (osd.33 or osd.145 seen)
-  assert.deepEqual(forceLeaf(5, 7), [0]);
+  assert.deepEqual(forceLeaf(5, 6), [33]); // a recycled 32-byte chunk's size word, 0x21
+  assert.deepEqual(forceLeaf(5, 7), [0]); // its high half
   assert.deepEqual(forceLeaf(9, 9), [0]);
+  assert.deepEqual(forceLeaf(9, 10), [145]); // node_weights' chunk: 32 nodes, 144 bytes, | PREV_INUSE
   assert.deepEqual(forceLeaf(9, 11), [0]);
-  assert.deepEqual(forceLeaf(9, 12), []); // another allocation's memory
+  assert.deepEqual(forceLeaf(9, 12, { 0: 7 }), [7]); // node_weights[0], read as an item
+  assert.deepEqual(forceLeaf(9, 13, { 1: 8 }), [8]);
+  assert.deepEqual(forceLeaf(9, 13, { 1: 0xfffff }), []); // a weight past the devices: a bad item
 });
 
 test('crush adjust: a device weight reaches its host and root, in the class shadow tree too', () => {
