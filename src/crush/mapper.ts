@@ -139,8 +139,10 @@ function glibcChunkBytes(bytes: number): number {
  *   - the next chunk's 64-bit size word: its low half is that chunk's size
  *     with PREV_INUSE set, its high half 0. For items chunks above glibc's
  *     32-byte minimum the next chunk is node_weights, carved from the heap
- *     top right after; minimum-size items chunks are recycled ones, and the
- *     tools were seen to find a 32-byte chunk behind them (0x21, osd.33);
+ *     top right after; minimum-size items chunks (5 or 6 items) are
+ *     recycled ones whose neighbour depends on the process's history (even
+ *     on crushtool's arguments): we answer the 0x21 (osd.33) of a 32-byte
+ *     neighbour, the value the tools were seen to read most;
  *   - then node_weights itself, its weights read as item ids, and its own
  *     zeroed slack.
  *
