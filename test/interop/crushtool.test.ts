@@ -281,6 +281,10 @@ describe('crushtool interop: tree buckets under device classes', { skip }, () =>
       roundTrips(`${name}.bin`);
       await mappings(`${name}.bin`);
     });
+    // a fresh compile brings fresh garbage; only trees of at most 3 items are safe with
+    // it, since a 5- or 6-item tree can reach a word whose value depends on the tool's
+    // own heap history (see treeItemPastEnd in src/crush/mapper.ts)
+    if (name !== 'frozen-shadow-tree') continue;
     test(`crushtool interop: ${name}.txt compiled afresh (new garbage) maps like the real tool`, async () => {
       writeFileSync(join(dir, `${name}.txt`), readFileSync(join(fixtures, `${name}.txt`)));
       assert.equal(real(['-c', `${name}.txt`, '-o', `${name}-fresh.bin`]).code, 0);
