@@ -6,6 +6,7 @@
  * (`monmaptool --print`, `ceph mon dump`) and its JSON dump
  * (`ceph mon dump --format json`).
  */
+import { CephRelease, cephReleaseName } from '../common/ceph-release.js';
 import { CephError } from '../common/errors.js';
 import type { Formatter } from '../common/formatter.js';
 import { Decoder } from '../encoding/decoder.js';
@@ -149,58 +150,7 @@ export function formatMonFeatures(features: bigint): string {
   return `[${bits.map(monFeatureName).join(',')}]`;
 }
 
-/** `ceph_release_t`: release numbers as kept in `min_mon_release`. */
-export const CephRelease = {
-  UNKNOWN: 0,
-  ARGONAUT: 1,
-  BOBTAIL: 2,
-  CUTTLEFISH: 3,
-  DUMPLING: 4,
-  EMPEROR: 5,
-  FIREFLY: 6,
-  GIANT: 7,
-  HAMMER: 8,
-  INFERNALIS: 9,
-  JEWEL: 10,
-  KRAKEN: 11,
-  LUMINOUS: 12,
-  MIMIC: 13,
-  NAUTILUS: 14,
-  OCTOPUS: 15,
-  PACIFIC: 16,
-} as const;
-export type CephRelease = (typeof CephRelease)[keyof typeof CephRelease];
-
-const releaseNames = [
-  'unknown',
-  'argonaut',
-  'bobtail',
-  'cuttlefish',
-  'dumpling',
-  'emperor',
-  'firefly',
-  'giant',
-  'hammer',
-  'infernalis',
-  'jewel',
-  'kraken',
-  'luminous',
-  'mimic',
-  'nautilus',
-  'octopus',
-  'pacific',
-];
-
-/** `ceph_release_name` as Pacific prints it: names up to pacific (16); anything else is `unknown`. */
-export function cephReleaseName(release: number): string {
-  return releaseNames[release] ?? 'unknown';
-}
-
-/** `ceph_release_from_name`: a release Pacific can set (argonaut … pacific), or UNKNOWN. */
-export function cephReleaseFromName(name: string): number {
-  const r = releaseNames.indexOf(name);
-  return r >= CephRelease.ARGONAUT && r <= CephRelease.PACIFIC ? r : CephRelease.UNKNOWN;
-}
+export { CephRelease, cephReleaseFromName, cephReleaseName } from '../common/ceph-release.js';
 
 /** `infer_ceph_release_from_mon_features`: what maps older than v7 imply for `min_mon_release`. */
 export function inferReleaseFromMonFeatures(features: bigint): number {

@@ -157,6 +157,7 @@ export function osdStateSet(state: number): string[] {
 
 /** std::string ordering (bytewise). */
 export function compareBytes(a: string, b: string): number {
+  if (a === b) return 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
@@ -167,51 +168,7 @@ export const CEPH_OSD_OUT = 0;
 export const CEPH_OSD_MAX_PRIMARY_AFFINITY = 0x10000;
 export const CEPH_OSD_DEFAULT_PRIMARY_AFFINITY = 0x10000;
 
-/** `ceph_release_t`: Ceph's numbered releases (u8 on the wire). */
-export const CephRelease = {
-  UNKNOWN: 0,
-  ARGONAUT: 1,
-  BOBTAIL: 2,
-  CUTTLEFISH: 3,
-  DUMPLING: 4,
-  EMPEROR: 5,
-  FIREFLY: 6,
-  GIANT: 7,
-  HAMMER: 8,
-  INFERNALIS: 9,
-  JEWEL: 10,
-  KRAKEN: 11,
-  LUMINOUS: 12,
-  MIMIC: 13,
-  NAUTILUS: 14,
-  OCTOPUS: 15,
-  PACIFIC: 16,
-} as const;
+export { CephRelease, cephReleaseName } from '../common/ceph-release.js';
 
-const RELEASE_NAMES = [
-  'unknown',
-  'argonaut',
-  'bobtail',
-  'cuttlefish',
-  'dumpling',
-  'emperor',
-  'firefly',
-  'giant',
-  'hammer',
-  'infernalis',
-  'jewel',
-  'kraken',
-  'luminous',
-  'mimic',
-  'nautilus',
-  'octopus',
-  'pacific',
-];
-
-/** `ceph_release_name` / `operator<<(ceph_release_t)`. */
-export function cephReleaseName(r: number): string {
-  return RELEASE_NAMES[r] ?? 'unknown';
-}
-
-/** `CRUSH_ITEM_NONE`: an empty slot in an EC PG's OSD list (same value as crush's constant). */
-export const CRUSH_ITEM_NONE = 0x7fffffff;
+/** `CRUSH_ITEM_NONE`: an empty slot in an EC PG's OSD list. */
+export { CRUSH_ITEM_NONE } from '../crush/index.js';

@@ -39,6 +39,7 @@ export {
   CRUSH_ITEM_NONE,
   CephRelease,
   cephReleaseName,
+  compareBytes,
   OsdMapFlag,
   osdMapFlagString,
   OsdState,

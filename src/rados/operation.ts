@@ -21,6 +21,7 @@ import {
 } from '../encoding/types.js';
 import { OSDOp } from '../msg/messages/osd-op.js';
 import { CmpXattrMode, OsdOp, OsdOpFlag } from '../msg/messages/osd-op-codes.js';
+import { compareBytes } from '../osdmap/index.js';
 
 /** Filled in when the operation completes. */
 export class OpResult<T> {
@@ -357,10 +358,6 @@ export function encodeStringBufferMap(e: Encoder, values: ReadonlyMap<string, Bu
 function encodeStringSet(e: Encoder, keys: Iterable<string>): void {
   const sorted = [...new Set(keys)].sort(compareBytes);
   e.list(sorted, (x, k) => x.string(k));
-}
-
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 export function decodeStringBufferMap(d: Decoder): Map<string, Buffer> {

@@ -4,6 +4,7 @@
  * bit-reversed hash, namespace, effective key, name and snap.
  */
 import type { HObject } from '../../encoding/osd-types.js';
+import { compareBytes } from '../../osdmap/index.js';
 
 /** `hobject_t::get_bitwise_key_u32`: the hash with its bits reversed (PG children sort together). */
 export function reverseBits32(v: number): number {
@@ -18,20 +19,14 @@ export function reverseBits32(v: number): number {
 
 const cmp = <T extends number | bigint | string>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Byte-wise string comparison, as `std::string` compares. */
-function cmpBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
 export function compareHObjects(l: HObject, r: HObject): number {
   if (l.max !== r.max) return l.max ? 1 : -1;
   return (
     cmp(l.pool, r.pool) ||
     cmp(reverseBits32(l.hash), reverseBits32(r.hash)) ||
-    cmpBytes(l.nspace, r.nspace) ||
-    cmpBytes(l.key || l.oid, r.key || r.oid) ||
-    cmpBytes(l.oid, r.oid) ||
+    compareBytes(l.nspace, r.nspace) ||
+    compareBytes(l.key || l.oid, r.key || r.oid) ||
+    compareBytes(l.oid, r.oid) ||
     cmp(l.snap, r.snap)
   );
 }

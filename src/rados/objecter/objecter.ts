@@ -28,6 +28,7 @@ import { formatLogStamp, logger } from '../../common/log.js';
 import type { Formatter } from '../../common/formatter.js';
 import {
   CEPH_NOSNAP,
+  formatPgId,
   type HObject,
   type ObjectLocator,
   type PgId,
@@ -609,7 +610,7 @@ export class Objecter implements Dispatcher {
     if (m.op === BackoffOp.BLOCK) {
       const b: Backoff = { pgid: m.pgid, id: m.id, begin: m.begin, end: m.end };
       s.addBackoff(b);
-      log.debug(10, () => `backoff ${m.id} on pg ${m.pgid.pgid.pool}.${m.pgid.pgid.seed.toString(16)}`);
+      log.debug(10, () => `backoff ${m.id} on pg ${formatPgId(m.pgid.pgid)}`);
       con.sendMessage(
         new MOSDBackoff({
           pgid: m.pgid,
@@ -1055,7 +1056,7 @@ export class Objecter implements Dispatcher {
 
 /** `op_target_t::dump`. */
 function dumpTarget(f: Formatter, t: OpTarget): void {
-  f.dumpString('pg', t.pgid ? `${t.pgid.pool}.${t.pgid.seed.toString(16)}` : '0.0');
+  f.dumpString('pg', formatPgId(t.pgid ?? { pool: 0, seed: 0 }));
   f.dumpInt('osd', t.osd);
   f.dumpString('object_id', t.baseOid);
   f.dumpString('object_locator', formatLocator(t.baseOloc));
