@@ -506,7 +506,8 @@ export class Objecter implements Dispatcher {
         for (const l of [...s.lingers.values()]) this.moveLinger(l, this.homeless);
       }
     }
-    const allOps = [...this.inflight.values()].sort((a, b) => (a.tid < b.tid ? -1 : 1));
+    // `inflight` is keyed by tid in insertion order and tids only grow: it already iterates in tid order.
+    const allOps = [...this.inflight.values()];
     for (const op of allOps) {
       if (!op.session) continue;
       const wasHomeless = op.session.isHomeless;
@@ -544,6 +545,7 @@ export class Objecter implements Dispatcher {
 
   /** Send what the scans of one map message collected: each op and linger once, ops in tid order. */
   private sendCollected(resend: ResendSet): void {
+    // Several epochs' scans add to the set, so it is not in tid order: sort it.
     const ops = [...resend.ops.values()].sort((a, b) => (a.tid < b.tid ? -1 : 1));
     for (const op of ops) {
       if (this.inflight.get(op.tid) === op && op.session && !op.session.isHomeless && !op.target.paused) {
