@@ -37,6 +37,11 @@ export interface OperateOptions {
   timeoutMs?: number;
 }
 
+/** Write options: the snap context may be chosen per operation (librbd's copyup sends an empty one). */
+export interface WriteOptions extends OperateOptions {
+  snapContext?: SnapContext;
+}
+
 export class IoCtx {
   /** The namespace objects are addressed in ('' is the default). */
   namespace = '';
@@ -91,14 +96,14 @@ export class IoCtx {
   // ------------------------------------------------------------------ compound operations
 
   /** Execute a write operation atomically; throws the first failing op's error. */
-  async operate(oid: string, op: ObjectWriteOperation, opts: OperateOptions = {}): Promise<OpReply> {
+  async operate(oid: string, op: ObjectWriteOperation, opts: WriteOptions = {}): Promise<OpReply> {
     if (this.readSnap !== CEPH_NOSNAP) throw new CephError('EROFS', 'IoCtx is reading at a snapshot');
     const reply = await this.objecter.submit({
       oid,
       oloc: this.locator,
       ops: op.ops,
       flags: OsdFlag.WRITE | op.flags | (opts.flags ?? 0),
-      snapc: this.snapContext,
+      snapc: opts.snapContext ?? this.snapContext,
       timeoutMs: opts.timeoutMs,
       mtime: opts.mtime,
     });

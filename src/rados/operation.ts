@@ -279,6 +279,16 @@ export class ObjectWriteOperation extends ObjectOperation {
     return this;
   }
 
+  /**
+   * Compare `cmp` with the object's bytes at `offset` before the ops that follow
+   * (compare-and-write). A mismatch fails the operation with rval
+   * -MAX_ERRNO - (offset of the first differing byte), as the OSD reports it.
+   */
+  cmpExt(offset: number, cmp: Buffer): this {
+    this.add(OSDOp.extent(OsdOp.CMPEXT, offset, cmp.length, { indata: cmp }));
+    return this;
+  }
+
   append(data: Buffer): this {
     this.add(OSDOp.extent(OsdOp.APPEND, 0, data.length, { indata: data }));
     return this;
