@@ -90,10 +90,14 @@ export interface ImageLockState {
 export interface ImageObjectMap {
   /** False only when the map knows the object does not exist in the head. */
   objectMayExist(objectNo: number): boolean;
+  /** The head state of one object (ObjectMapState). */
+  objectState?(objectNo: number): number;
   /** Set the head state of one object (only from `expected`, when given); no-op when already there. */
   markObject(objectNo: number, state: number, expected?: number): Promise<void>;
   /** Before a copy-up: EXISTS in the head and, for a deep copy-up, in the maps of `snapIds`. */
   markCopyup(objectNo: number, snapIds: readonly bigint[]): Promise<void>;
+  /** Grow (new objects NONEXISTENT) or shrink the head map to `objectCount` objects. */
+  resize(objectCount: number): Promise<void>;
 }
 
 export interface ImageCtxOptions {
@@ -223,6 +227,33 @@ export class ImageCtx {
   /** Throw ESHUTDOWN after close. */
   assertOpen(): void {
     if (this.closed) throw new CephError('ESHUTDOWN', `image ${this.name} is closed`);
+  }
+
+  /**
+   * An rbd_* option as this image sees it: a `conf_<name>` image-meta
+   * override wins over the client's configuration.
+   */
+  option(
+    name:
+      | 'rbd_concurrent_management_ops'
+      | 'rbd_clone_copy_on_read'
+      | 'rbd_skip_partial_discard'
+      | 'rbd_discard_granularity_bytes'
+      | 'rbd_request_timed_out_seconds'
+      | 'rbd_blocklist_on_break_lock'
+      | 'rbd_blocklist_expire_seconds',
+  ): number | boolean {
+    const raw = this.header?.configOverrides.get(name);
+    const base = this.config.get(name);
+    if (raw === undefined) return base;
+    if (typeof base === 'boolean') return raw === 'true' || raw === '1';
+    const n = Number(raw);
+    return Number.isFinite(n) ? n : base;
+  }
+
+  /** `rbd_concurrent_management_ops` for this image. */
+  get concurrentManagementOps(): number {
+    return Number(this.option('rbd_concurrent_management_ops'));
   }
 
   /** True when the object map feature is on. */

@@ -197,7 +197,9 @@ export async function writeObject(ictx: ImageCtx, objectNo: number, w: ObjectWri
   if (objectMap) await objectMap.markObject(objectNo, stateAfter(write));
 
   const mayExist = objectMap ? objectMap.objectMayExist(objectNo) : true;
-  const needsGuard = parentBacked && !coversWholeObject(ictx, write);
+  // A write replacing the whole object needs no copy-up, unless snapshots exist: then the parent's
+  // data is copied up under them (a deep copy-up) so they stay readable after a deep flatten.
+  const needsGuard = parentBacked && (!coversWholeObject(ictx, write) || ictx.header.snapIds.length > 0);
   for (let attempt = 0; ; attempt++) {
     const op = new ObjectWriteOperation();
     if (needsGuard) op.assertExists();

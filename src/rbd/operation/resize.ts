@@ -1,0 +1,42 @@
+/**
+ * Resize an image (librbd/operation/ResizeRequest.cc).
+ *
+ *   <start> → same size → <finish>
+ *           → shrinking without allowShrink → EINVAL
+ *           → FLUSH (writes in flight land first)
+ *           → shrinking: TRIM (operation/trim.ts, progress)
+ *           → growing: GROW_OBJECT_MAP (new objects NONEXISTENT)
+ *           → UPDATE_HEADER (set_size; the class also cuts the parent overlap)
+ *           → shrinking: SHRINK_OBJECT_MAP → REFRESH → <finish>
+ */
+import { CephError } from '../../common/errors.js';
+import * as cls from '../../cls/rbd/client.js';
+import type { ImageCtx } from '../image-ctx.js';
+import { refreshImage } from '../image/refresh.js';
+import { getNumObjects } from '../io/striper.js';
+import { trimImage } from './trim.js';
+
+export async function resizeImage(
+  ictx: ImageCtx,
+  newSize: number,
+  allowShrink: boolean,
+  progress?: (offset: number, total: number) => void,
+): Promise<void> {
+  ictx.assertWritable();
+  const originalSize = ictx.header.size;
+  if (newSize === originalSize) {
+    progress?.(1, 1);
+    return;
+  }
+  const shrinking = newSize < originalSize;
+  if (shrinking && !allowShrink)
+    throw new CephError('EINVAL', 'shrinking an image is only allowed with allow_shrink');
+  await ictx.drainWrites();
+  const objectCount = getNumObjects(ictx.layout, newSize);
+  if (shrinking) await trimImage(ictx, originalSize, newSize, progress);
+  else await ictx.objectMap?.resize(objectCount);
+  await cls.setSizeOn(ictx.mdIoCtx, ictx.headerOid, newSize);
+  if (shrinking) await ictx.objectMap?.resize(objectCount);
+  await refreshImage(ictx);
+  if (!shrinking) progress?.(1, 1);
+}
