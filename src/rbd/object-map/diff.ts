@@ -18,6 +18,7 @@ import { CephError, isCephError } from '../../common/errors.js';
 import { CEPH_NOSNAP } from '../../encoding/osd-types.js';
 import { fileToExtents, getNumObjects, getPeriod, type FileLayout } from '../io/striper.js';
 import { BitVector } from './bit-vector.js';
+import { loadObjectMap } from './image.js';
 import { DiffState, ObjectMapFeature, ObjectMapFlag, ObjectMapState } from './types.js';
 
 const { NONEXISTENT, PENDING, EXISTS_CLEAN } = ObjectMapState;
@@ -213,4 +214,22 @@ export function diffExtents(
     left -= chunk;
   }
   return out;
+}
+
+/** `computeObjectDiffState` over an open image's stored maps (`object_map_load` of each version). */
+export function diffObjectMaps(
+  image: Omit<DiffSource, 'loadObjectMap'> & Parameters<typeof loadObjectMap>[0],
+  startSnapId: bigint,
+  endSnapId: bigint,
+  opts: DiffOptions,
+): Promise<BitVector> {
+  const source: DiffSource = {
+    layout: image.layout,
+    features: image.features,
+    snapIds: () => image.snapIds(),
+    sizeAt: (id) => image.sizeAt(id),
+    flagsAt: (id) => image.flagsAt(id),
+    loadObjectMap: (id) => loadObjectMap(image, id),
+  };
+  return computeObjectDiffState(source, startSnapId, endSnapId, opts);
 }
