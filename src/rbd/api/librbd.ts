@@ -1,0 +1,484 @@
+/**
+ * librbd's public API (include/rbd/librbd.hpp) over src/rbd: `Rados`-level
+ * pool handles, `RBD` (pool-level image calls) and `Image` (an open image),
+ * camelCase and Promise-returning. The `rbd` CLI is written against the same
+ * shape (cli/rbd/librbd-api.ts); test/unit/rbd/api checks that they agree.
+ *
+ * Maintenance operations go through `runMaintenance`, the place where the
+ * exclusive lock decides between running locally and forwarding to the owner.
+ */
+import type { Config } from '../../common/config.js';
+import { CephError } from '../../common/errors.js';
+import { CEPH_NOSNAP } from '../../encoding/osd-types.js';
+import { Rados } from '../../rados/rados.js';
+import type { IoCtx as RadosIoCtx } from '../../rados/io-ctx.js';
+import { SNAP_LIMIT_NONE } from '../../cls/rbd/types.js';
+import type { ImageCtx } from '../image-ctx.js';
+import { ProtectionStatus } from '../constants.js';
+import { closeImage, openImage } from '../image/open.js';
+import { createImage, type CreateImageOptions } from '../image/create.js';
+import { removeImage } from '../image/remove.js';
+import {
+  compareAndWriteImage,
+  discardImage,
+  flushImage,
+  readImage,
+  writeImage,
+  writeSameImage,
+} from '../io/image-io.js';
+import { getNumObjects } from '../io/striper.js';
+import { cloneImage } from '../operation/clone.js';
+import { flattenImage } from '../operation/flatten.js';
+import { resizeImage } from '../operation/resize.js';
+import { snapshotCreate } from '../operation/snapshot-create.js';
+import { snapshotRemove, snapshotRemoveById } from '../operation/snapshot-remove.js';
+import { snapshotRename } from '../operation/snapshot-rename.js';
+import { snapshotRollback } from '../operation/snapshot-rollback.js';
+import { snapshotProtect } from '../operation/snapshot-protect.js';
+import { snapshotUnprotect } from '../operation/snapshot-unprotect.js';
+import { snapshotSetLimit } from '../operation/snapshot-limit.js';
+import { copyImage } from './copy.js';
+
+export type Progress = (offset: number, total: number) => void;
+
+export interface Timespec {
+  sec: number;
+  nsec: number;
+}
+
+const timespec = (ms: number): Timespec => ({
+  sec: Math.floor(ms / 1000),
+  nsec: Math.round((ms % 1000) * 1e6),
+});
+
+/** A pool (and namespace) handle as librbd's callers hold it. */
+export class PoolHandle {
+  constructor(readonly io: RadosIoCtx) {}
+
+  get poolId(): number {
+    return this.io.poolId;
+  }
+
+  get poolName(): string {
+    return this.io.poolName;
+  }
+
+  get namespace(): string {
+    return this.io.namespace;
+  }
+
+  withNamespace(namespace: string): PoolHandle {
+    const io = this.io.dup();
+    io.setNamespace(namespace);
+    return new PoolHandle(io);
+  }
+}
+
+export interface ImageOptions {
+  format?: number;
+  order?: number;
+  features?: bigint;
+  featuresClear?: bigint;
+  stripeUnit?: number;
+  stripeCount?: number;
+  dataPool?: string;
+  journalOrder?: number;
+  journalSplayWidth?: number;
+  journalPool?: string;
+  flatten?: boolean;
+}
+
+function createOptions(size: number, o: ImageOptions): CreateImageOptions {
+  if (o.format !== undefined && o.format !== 2)
+    throw new CephError('EINVAL', 'only format 2 images can be created');
+  return {
+    sizeBytes: size,
+    features: o.features,
+    featuresClear: o.featuresClear,
+    order: o.order,
+    stripeUnit: o.stripeUnit,
+    stripeCount: o.stripeCount,
+    dataPool: o.dataPool,
+  };
+}
+
+/**
+ * Run a maintenance operation (resize, flatten, snapshots …) — locally for
+ * now; the exclusive lock wiring replaces this with invoke-async-request.
+ */
+async function runMaintenance<T>(ictx: ImageCtx, op: () => Promise<T>): Promise<T> {
+  ictx.assertOpen();
+  return op();
+}
+
+/** librbd::RBD bound to one cluster. */
+export class RbdClient {
+  constructor(readonly rados: Rados) {}
+
+  private get config(): Config {
+    return this.rados.config;
+  }
+
+  async open(
+    pool: PoolHandle,
+    name: string,
+    snapName: string | null,
+    readOnly: boolean,
+  ): Promise<ImageHandle> {
+    const ictx = await openImage(this.rados, pool.io, {
+      name,
+      snapName: snapName ?? undefined,
+      readOnly: readOnly || snapName !== null,
+    });
+    return new ImageHandle(ictx, pool);
+  }
+
+  async openById(
+    pool: PoolHandle,
+    id: string,
+    snapName: string | null,
+    readOnly: boolean,
+  ): Promise<ImageHandle> {
+    const ictx = await openImage(this.rados, pool.io, {
+      id,
+      snapName: snapName ?? undefined,
+      readOnly: readOnly || snapName !== null,
+    });
+    return new ImageHandle(ictx, pool);
+  }
+
+  async create4(pool: PoolHandle, name: string, size: number, o: ImageOptions): Promise<void> {
+    await createImage(this.rados, pool.io, name, createOptions(size, o), this.config);
+  }
+
+  async clone3(
+    parentPool: PoolHandle,
+    parentName: string,
+    parentSnapName: string,
+    childPool: PoolHandle,
+    childName: string,
+    o: ImageOptions,
+  ): Promise<void> {
+    const { sizeBytes: _size, ...rest } = createOptions(0, o);
+    void _size;
+    await cloneImage(
+      this.rados,
+      parentPool.io,
+      parentName,
+      parentSnapName,
+      childPool.io,
+      childName,
+      rest,
+      this.config,
+    );
+  }
+
+  async remove(pool: PoolHandle, name: string, progress: Progress): Promise<void> {
+    await removeImage(this.rados, pool.io, { name }, { progress, config: this.config });
+  }
+}
+
+/** librbd::Image: one open image. */
+export class ImageHandle {
+  constructor(
+    readonly ictx: ImageCtx,
+    readonly pool: PoolHandle,
+  ) {}
+
+  close(): Promise<void> {
+    return closeImage(this.ictx);
+  }
+
+  async stat(): Promise<{
+    size: number;
+    objSize: number;
+    numObjs: number;
+    order: number;
+    blockNamePrefix: string;
+  }> {
+    const i = this.ictx;
+    return {
+      size: i.size,
+      objSize: i.objectSize,
+      numObjs: getNumObjects(i.layout, i.size),
+      order: i.header.order,
+      blockNamePrefix: i.header.objectPrefix,
+    };
+  }
+
+  async getId(): Promise<string> {
+    return this.ictx.id;
+  }
+
+  getName(): string {
+    return this.ictx.name;
+  }
+
+  getBlockNamePrefix(): string {
+    return this.ictx.header.objectPrefix;
+  }
+
+  getDataPoolId(): number {
+    return this.ictx.dataIoCtx.poolId;
+  }
+
+  async oldFormat(): Promise<boolean> {
+    return false;
+  }
+
+  async getSize(): Promise<number> {
+    return this.ictx.size;
+  }
+
+  async getFeatures(): Promise<bigint> {
+    return this.ictx.features;
+  }
+
+  async getOpFeatures(): Promise<bigint> {
+    return this.ictx.header.opFeatures;
+  }
+
+  async getFlags(): Promise<bigint> {
+    const i = this.ictx;
+    return i.snapId === CEPH_NOSNAP ? i.header.flags : (i.header.snaps.get(i.snapId)?.flags ?? 0n);
+  }
+
+  getStripeUnit(): number {
+    return this.ictx.layout.stripeUnit;
+  }
+
+  getStripeCount(): number {
+    return this.ictx.layout.stripeCount;
+  }
+
+  async getCreateTimestamp(): Promise<Timespec> {
+    return timespec(this.ictx.header.createTimestampMs);
+  }
+
+  async getAccessTimestamp(): Promise<Timespec> {
+    return timespec(this.ictx.header.accessTimestampMs);
+  }
+
+  async getModifyTimestamp(): Promise<Timespec> {
+    return timespec(this.ictx.header.modifyTimestampMs);
+  }
+
+  async getGroup(): Promise<{ pool: number; name: string }> {
+    return { pool: -1, name: '' };
+  }
+
+  async getParent(): Promise<{
+    image: {
+      poolId: number;
+      poolName: string;
+      poolNamespace: string;
+      imageId: string;
+      imageName: string;
+      trash: boolean;
+    };
+    snap: { id: bigint; namespaceType: 'user' | 'group' | 'trash' | 'mirror'; name: string };
+  }> {
+    const i = this.ictx;
+    const info = i.parentAt(i.snapId);
+    const parent = i.parent;
+    if (!info || !parent) throw new CephError('ENOENT', 'image has no parent');
+    const snap = parent.header.snaps.get(info.spec.snapId);
+    const ns = snap?.namespace.type;
+    return {
+      image: {
+        poolId: info.spec.poolId,
+        poolName: parent.mdIoCtx.poolName,
+        poolNamespace: info.spec.poolNamespace,
+        imageId: info.spec.imageId,
+        imageName: parent.name,
+        trash: parent.name === '',
+      },
+      snap: {
+        id: info.spec.snapId,
+        namespaceType: ns === 'group' || ns === 'trash' || ns === 'mirror' ? ns : 'user',
+        name: snap?.name ?? '',
+      },
+    };
+  }
+
+  async getOverlap(): Promise<number> {
+    return this.ictx.parentOverlapAt(this.ictx.snapId);
+  }
+
+  async mirrorImageGetInfo(): Promise<{ globalId: string; state: 'disabled'; primary: boolean }> {
+    return { globalId: '', state: 'disabled', primary: false };
+  }
+
+  resize(size: number, allowShrink: boolean, progress: Progress): Promise<void> {
+    return runMaintenance(this.ictx, () => resizeImage(this.ictx, size, allowShrink, progress));
+  }
+
+  flatten(progress: Progress): Promise<void> {
+    return runMaintenance(this.ictx, () => flattenImage(this.ictx, { progress }));
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  async snapList(): Promise<{ id: bigint; size: number; name: string }[]> {
+    return [...this.ictx.header.snaps.values()]
+      .filter((s) => s.namespace.type === 'user')
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((s) => ({ id: s.id, size: s.size, name: s.name }));
+  }
+
+  async snapExists(name: string): Promise<boolean> {
+    return this.ictx.snapIdByName(name) !== undefined;
+  }
+
+  async snapCreate(name: string, _flags: number, progress: Progress): Promise<void> {
+    await runMaintenance(this.ictx, () => snapshotCreate(this.ictx, name, {}, progress));
+  }
+
+  async snapRemove(name: string, _flags: number, progress: Progress): Promise<void> {
+    await runMaintenance(this.ictx, () => snapshotRemove(this.ictx, name, { type: 'user' }, progress));
+  }
+
+  async snapRemoveById(snapId: bigint): Promise<void> {
+    await runMaintenance(this.ictx, () => snapshotRemoveById(this.ictx, snapId));
+  }
+
+  snapRename(srcName: string, destName: string): Promise<void> {
+    return runMaintenance(this.ictx, () => snapshotRename(this.ictx, srcName, destName));
+  }
+
+  snapRollback(name: string, progress: Progress): Promise<void> {
+    return runMaintenance(this.ictx, () => snapshotRollback(this.ictx, name, { type: 'user' }, progress));
+  }
+
+  snapProtect(name: string): Promise<void> {
+    return runMaintenance(this.ictx, () => snapshotProtect(this.ictx, name));
+  }
+
+  snapUnprotect(name: string): Promise<void> {
+    return runMaintenance(this.ictx, () => snapshotUnprotect(this.ictx, name));
+  }
+
+  async snapIsProtected(name: string): Promise<boolean> {
+    const id = this.ictx.snapIdByName(name);
+    if (id === undefined) throw new CephError('ENOENT', `snapshot ${name} not found`);
+    return this.ictx.header.snaps.get(id)!.protectionStatus === ProtectionStatus.PROTECTED;
+  }
+
+  async snapGetLimit(): Promise<bigint> {
+    const l = this.ictx.header.snapLimit;
+    return l === undefined ? SNAP_LIMIT_NONE : BigInt(l);
+  }
+
+  snapSetLimit(limit: bigint): Promise<void> {
+    return runMaintenance(this.ictx, () =>
+      snapshotSetLimit(this.ictx, limit >= SNAP_LIMIT_NONE ? undefined : limit),
+    );
+  }
+
+  async snapGetTimestamp(snapId: bigint): Promise<Timespec> {
+    const s = this.ictx.header.snaps.get(snapId);
+    if (!s) throw new CephError('ENOENT', `snapshot ${snapId} not found`);
+    return timespec(s.timestampMs);
+  }
+
+  async snapSet(name: string | null): Promise<void> {
+    if (name === null) {
+      this.ictx.snapId = CEPH_NOSNAP;
+      this.ictx.snapName = undefined;
+      return;
+    }
+    const id = this.ictx.snapIdByName(name);
+    if (id === undefined) throw new CephError('ENOENT', `snapshot ${name} not found`);
+    this.ictx.snapId = id;
+    this.ictx.snapName = name;
+  }
+
+  // ------------------------------------------------------------------ IO
+
+  read(offset: number, length: number): Promise<Buffer> {
+    return readImage(this.ictx, offset, length);
+  }
+
+  async write(offset: number, data: Buffer): Promise<void> {
+    await writeImage(this.ictx, offset, data);
+  }
+
+  async discard(offset: number, length: number): Promise<void> {
+    await discardImage(this.ictx, offset, length);
+  }
+
+  async writeSame(offset: number, length: number, pattern: Buffer): Promise<void> {
+    await writeSameImage(this.ictx, offset, length, pattern);
+  }
+
+  async compareAndWrite(offset: number, compare: Buffer, data: Buffer): Promise<void> {
+    await compareAndWriteImage(this.ictx, offset, compare, data);
+  }
+
+  flush(): Promise<void> {
+    return flushImage(this.ictx);
+  }
+
+  async copy(
+    dest: PoolHandle,
+    destName: string,
+    o: ImageOptions,
+    sparseSize: number,
+    progress: Progress,
+  ): Promise<void> {
+    await copyImage(this.ictx, dest.io, destName, createOptions(this.ictx.size, o), sparseSize, progress);
+  }
+}
+
+/** A connected cluster (librados::Rados) with librbd on it. */
+export class RadosClient {
+  readonly rbd: RbdClient;
+
+  constructor(readonly rados: Rados) {
+    this.rbd = new RbdClient(rados);
+  }
+
+  async ioCtx(poolName: string): Promise<PoolHandle> {
+    return new PoolHandle(await this.rados.ioCtx(poolName));
+  }
+
+  async ioCtxById(poolId: number): Promise<PoolHandle> {
+    return new PoolHandle(await this.rados.ioCtx(poolId));
+  }
+
+  instanceId(): bigint {
+    return this.rados.instanceId;
+  }
+
+  async watch(
+    pool: PoolHandle,
+    oid: string,
+    onNotify: (n: { notifyId: bigint; cookie: bigint; notifierId: bigint; payload: Buffer }) => void,
+    onError?: (errno: number) => void,
+  ): Promise<bigint> {
+    return pool.io.watch(oid, {
+      onNotify: (e) =>
+        onNotify({ notifyId: e.notifyId, cookie: e.cookie, notifierId: e.notifierGid, payload: e.payload }),
+      onError: (err) => onError?.((err as CephError).errno ?? -5),
+    });
+  }
+
+  unwatch(cookie: bigint): Promise<void> {
+    return this.rados.objecter.unwatch(cookie);
+  }
+
+  async notifyAck(pool: PoolHandle, oid: string, notifyId: bigint, cookie: bigint): Promise<void> {
+    await pool.io.notifyAck(oid, notifyId, cookie);
+  }
+
+  shutDown(): Promise<void> {
+    return this.rados.shutDown();
+  }
+}
+
+/** How the `rbd` CLI connects (LibrbdConnector). */
+export const librbdConnector = {
+  async connect(config: Config): Promise<RadosClient> {
+    return new RadosClient(await Rados.connect(config));
+  },
+};
