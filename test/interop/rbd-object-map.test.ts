@@ -10,12 +10,19 @@
  *   - a conservative entry (EXISTS for an absent object) is reported but invalidates nothing;
  *   - the IO protocol (EXISTS before a write, PENDING → remove → NONEXISTENT) leaves a map the
  *     real check accepts;
- *   - fast-diff extents equal `rbd diff --whole-object --format json` for every snapshot pair.
+ *   - fast-diff extents equal `rbd diff --whole-object --format json` for every snapshot pair;
+ *   - on twin images (same `rbd import`, same `rbd bench --io-pattern seq` writes), our snapshot
+ *     add / remove / grow of one twin's maps leave the bytes the real `rbd snap create`,
+ *     `rbd snap rm` and `rbd resize` leave on the other.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Config } from '../../src/common/config.js';
+import { isCephError } from '../../src/common/errors.js';
 import { setFlagsOn } from '../../src/cls/rbd/client.js';
 import { CEPH_NOSNAP } from '../../src/encoding/osd-types.js';
 import type { IoCtx } from '../../src/rados/io-ctx.js';
@@ -383,3 +390,76 @@ for (const { name } of IMAGES) {
     }
   });
 }
+
+test('object map interop: snapshot add, snapshot remove and grow match the real rbd on a twin image', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'omap-twin-'));
+  const file = join(dir, 'data');
+  const data = Buffer.alloc(64 << 20);
+  for (const mb of [0, 3, 4, 17, 40, 63]) data.fill(mb + 1, mb << 20, (mb << 20) + 8192);
+  writeFileSync(file, data);
+  for (const twin of ['twin-real', 'twin-ours'])
+    await rbd('import', '--object-size', '1M', file, `rbd/${twin}`);
+  const real = await new RealImage('twin-real').refresh();
+  const ours = await new RealImage('twin-ours').refresh();
+  const same = async (realSnap: bigint, ourSnap: bigint, what: string): Promise<void> =>
+    assert.deepEqual(await ours.storedMap(ourSnap), await real.storedMap(realSnap), what);
+  await same(CEPH_NOSNAP, CEPH_NOSNAP, 'imported heads');
+  // Our twin's snapshots exist only as object maps: give the adapter their ids.
+  const ourSnaps: bigint[] = [];
+  ours.snapIds = () => [...ourSnaps];
+  const seqWrite = async (name: string, total: string): Promise<void> =>
+    void (await rbd(
+      'bench',
+      '--io-type',
+      'write',
+      '--io-size',
+      '64K',
+      '--io-pattern',
+      'seq',
+      '--io-total',
+      total,
+      `rbd/${name}`,
+    ));
+
+  await rbd('snap', 'create', 'rbd/twin-real@s1');
+  ourSnaps.push(1000n);
+  await withMap(ours, CEPH_NOSNAP, (map) => map.snapshotAdd(1000n));
+  await real.refresh();
+  await same(real.snap('s1'), 1000n, 's1 map');
+  await same(CEPH_NOSNAP, CEPH_NOSNAP, 'head after s1');
+
+  for (const twin of ['twin-real', 'twin-ours']) await seqWrite(twin, '6M');
+  await same(CEPH_NOSNAP, CEPH_NOSNAP, 'head after writes');
+  await rbd('snap', 'create', 'rbd/twin-real@s2');
+  ourSnaps.push(1001n);
+  await withMap(ours, CEPH_NOSNAP, (map) => map.snapshotAdd(1001n));
+  await real.refresh();
+  await same(real.snap('s2'), 1001n, 's2 map');
+  await same(CEPH_NOSNAP, CEPH_NOSNAP, 'head after s2');
+  for (const twin of ['twin-real', 'twin-ours']) await seqWrite(twin, '2M');
+
+  // s1 goes: its changes fold into s2's map
+  const s2 = real.snap('s2');
+  await rbd('snap', 'rm', 'rbd/twin-real@s1');
+  await withMap(ours, CEPH_NOSNAP, (map) => map.snapshotRemove(1000n));
+  ourSnaps.shift();
+  await same(s2, 1001n, 's2 map after s1 removed');
+  await assert.rejects(io.stat(objectMapName(ours.imageId, 1000n)), (err) => isCephError(err, 'ENOENT'));
+
+  // s2 goes: its changes fold into the head, on disk and in memory
+  await rbd('snap', 'rm', 'rbd/twin-real@s2');
+  await withMap(ours, CEPH_NOSNAP, async (map) => {
+    await map.snapshotRemove(1001n);
+    assert.ok(BitVector.decode(await ours.storedMap(CEPH_NOSNAP)).equals(map.map), 'in-memory head = stored');
+  });
+  ourSnaps.shift();
+  await same(CEPH_NOSNAP, CEPH_NOSNAP, 'head after s2 removed');
+
+  // grow: new objects start NONEXISTENT
+  await rbd('resize', '--size', '100M', 'rbd/twin-real');
+  await withMap(ours, CEPH_NOSNAP, async (map) => {
+    await map.resize(100 << 20);
+    ours.sizes.set(CEPH_NOSNAP, 100 << 20);
+  });
+  await same(CEPH_NOSNAP, CEPH_NOSNAP, 'head after grow');
+});
