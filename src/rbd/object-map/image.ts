@@ -5,7 +5,6 @@
 import { isCephError } from '../../common/errors.js';
 import { setFlagsOn, objectMapLoad } from '../../cls/rbd/client.js';
 import { RBD_HEADER_PREFIX } from '../../cls/rbd/types.js';
-import { CEPH_NOSNAP } from '../../encoding/osd-types.js';
 import type { IoCtx, WriteOptions } from '../../rados/io-ctx.js';
 import type { FileLayout } from '../io/striper.js';
 import { BitVector } from './bit-vector.js';
@@ -119,10 +118,3 @@ export async function forEachLimited(
 export function isErrno(err: unknown, code: string): boolean {
   return isCephError(err) && err.code === code;
 }
-
-/** Programmer-error check that stays on. */
-export function assertThat(cond: boolean, what: string): asserts cond {
-  if (!cond) throw new Error(`object map: assertion failed: ${what}`);
-}
-
-export { CEPH_NOSNAP };
