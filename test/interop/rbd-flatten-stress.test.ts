@@ -284,8 +284,8 @@ async function flattenUnderWrites(
     const check = await realRbd(['object-map', 'check', '--no-progress', `${POOL}/${name}`]);
     assert.equal(check.code, 0, `real rbd object-map check: ${check.stderr}`);
     // A map the check found wrong is flagged invalid (and rebuilt by no one): look at the flags too.
-    const after = await realRbd(['info', '--format', 'json', `${POOL}/${name}`]);
-    const flags = (JSON.parse(after.stdout) as { flags: string[] }).flags;
+    const infoAfter = await realRbd(['info', '--format', 'json', `${POOL}/${name}`]);
+    const flags = (JSON.parse(infoAfter.stdout) as { flags: string[] }).flags;
     assert.deepEqual(flags, [], `real rbd info flags after object-map check: ${flags.join(', ')}`);
   }
 }
