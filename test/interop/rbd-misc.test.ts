@@ -18,6 +18,8 @@ import { isCephError } from '../../src/common/errors.js';
 import type { IoCtx } from '../../src/rados/io-ctx.js';
 import { Rados } from '../../src/rados/rados.js';
 import { encode } from '../../src/encoding/encoder.js';
+import { ObjectWriteOperation } from '../../src/rados/operation.js';
+import * as cls from '../../src/cls/rbd/client.js';
 import { RbdFeature, RbdFlag, featureNames } from '../../src/rbd/constants.js';
 import type { ImageCtx } from '../../src/rbd/image-ctx.js';
 import { closeImage, openImage } from '../../src/rbd/image/open.js';
@@ -289,6 +291,38 @@ describe('rbd-misc trash', () => {
     await rejectsWith(trashGet(io, id4), 'ENOENT');
   });
 
+  test('trash: a move interrupted after trash_add resumes by name; a restore interrupted after the id object completes', async () => {
+    const name = img('t6');
+    await rbd('create', '--size', '1M', `rbd/${name}`);
+    const id = (await rbdJson<{ id: string }>('info', `rbd/${name}`)).id;
+    const now = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
+    const spec = { source: 0, name, deletionTime: now, defermentEndTime: now, state: 1 };
+    // the first move stopped after TRASH_ADD and REMOVE_ID_OBJECT
+    await cls.trashAddOn(io, id, spec);
+    await io.remove(`rbd_id.${name}`);
+    await cls.dirRemoveImageOn(io, 'rbd_directory', name, id);
+    // still MOVING: remove refuses (EUCLEAN) until a move finishes
+    await rejectsWith(trashRemove(rados, io, id, true), 'EUCLEAN');
+    await trashMove(rados, io, name, 0);
+    const real = (await rbdJson<RealTrashEntry[]>('trash', 'ls', '--long', 'rbd')).find((e) => e.id === id)!;
+    assert.equal(real.name, name);
+    assert.equal((await cls.trashGet(io, id)).state, 0);
+
+    // the first restore stopped after creating rbd_id.<name>
+    await cls.trashStateSetOn(io, id, 3, 0);
+    const op = new ObjectWriteOperation();
+    op.create(true);
+    cls.setId(op, id);
+    await io.operate(`rbd_id.${name}`, op);
+    await rejectsWith(trashRemove(rados, io, id, true), 'EBUSY');
+    await trashRestore(io, id);
+    assert.equal((await rbdJson<{ id: string }>('info', `rbd/${name}`)).id, id);
+    assert.equal(
+      (await trashList(io)).find((e) => e.id === id),
+      undefined,
+    );
+  });
+
   test('trash: an image with snapshots is kept (ENOTEMPTY) and stays in the trash; a missing image is ENOENT', async () => {
     const name = img('t5');
     await rbd('create', '--size', '4M', `rbd/${name}`);
@@ -499,6 +533,54 @@ describe('rbd-misc diff', () => {
       // shrink the clone below the parent overlap
       await rbd('resize', '--allow-shrink', '--size', '5M', `rbd/${c}`);
       await compareAllDiffs(c, ['cs']);
+    }
+  });
+
+  test('diff: rbd du (whole-object and --exact, without the parent) sums our extents per snapshot', async () => {
+    const p = img('du');
+    await rbd('create', '--size', '8M', '--object-size', '1M', `rbd/${p}`);
+    await bench(`rbd/${p}`, '64K', '1M');
+    await rbd('snap', 'create', `rbd/${p}@s`);
+    await rbd('snap', 'protect', `rbd/${p}@s`);
+    const c = `${p}-c`;
+    await rbd('clone', `rbd/${p}@s`, `rbd/${c}`);
+    for (const n of [p, c]) {
+      await bench(`rbd/${n}`, '4K', '64K');
+      await rbd('snap', 'create', `rbd/${n}@u1`);
+      await bench(`rbd/${n}`, '16K', '128K');
+    }
+    for (const n of [p, c]) {
+      for (const exact of [false, true]) {
+        const real = await rbdJson<{ images: { snapshot?: string; used_size: number }[] }>(
+          'du',
+          ...(exact ? ['--exact'] : []),
+          `rbd/${n}`,
+        );
+        let from: string | null = null;
+        for (const entry of real.images) {
+          let used = 0;
+          await withImage(
+            n,
+            (ictx) =>
+              diffIterate(
+                ictx,
+                {
+                  fromSnapName: from,
+                  offset: 0,
+                  length: ictx.size,
+                  includeParent: false,
+                  wholeObject: !exact,
+                },
+                (_o, len, exists) => {
+                  if (exists) used += len;
+                },
+              ),
+            entry.snapshot,
+          );
+          assert.equal(used, entry.used_size, `${n}@${entry.snapshot ?? 'head'}${exact ? ' exact' : ''}`);
+          from = entry.snapshot ?? null;
+        }
+      }
     }
   });
 

@@ -11,7 +11,7 @@
  *             → [exclusive-lock: own it, else EBUSY] → [migrating: EBUSY]
  *             → [in a group, unless moved by migration: EMLINK] → CLOSE
  *           → TRASH_ADD (state MOVING; EEXIST: an earlier try got this far)
- *           → REMOVE_ID_OBJECT (ENOENT fine) → DIR_REMOVE_IMAGE
+ *           → REMOVE_ID_OBJECT (ENOENT fine) → DIR_REMOVE_IMAGE (ENOENT fine)
  *           → TRASH_STATE_SET MOVING → NORMAL → NOTIFY rbd_trash (IMAGE_ADDED) → <finish>
  *
  * restore:
@@ -216,7 +216,8 @@ async function moveToTrash(ioctx: IoCtx, id: string, spec: TrashImageSpec): Prom
   try {
     await cls.dirRemoveImageOn(ioctx, RBD_DIRECTORY, spec.name, id);
   } catch (err) {
-    return asCephError(err);
+    // ENOENT: an earlier move got this far (the real rbd then succeeds too)
+    if (!isCephError(err, 'ENOENT')) return asCephError(err);
   }
   return undefined;
 }
