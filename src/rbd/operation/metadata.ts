@@ -14,8 +14,10 @@
  *           → [exclusive-lock: own the lock] → METADATA_REMOVE → NOTIFY_HEADER_UPDATE
  *           → [conf_ key: REFRESH] → <finish>
  *
- * A caller that does not own the exclusive lock while another client does
- * forwards the request to the owner (METADATA_UPDATE) instead of calling these.
+ * `metadataSet`/`metadataRemove` run the whole operation here. An api layer
+ * that forwards to the lock owner (METADATA_UPDATE, invoke_async_request)
+ * validates first (`validateMetadataConfig`, the metadata_get check) and
+ * runs `executeMetadataSet`/`executeMetadataRemove` where the lock is.
  */
 import { Config } from '../../common/config.js';
 import { CephError, isCephError } from '../../common/errors.js';
@@ -119,20 +121,38 @@ export async function metadataList(ictx: ImageCtx, start = '', max = 0): Promise
   return out;
 }
 
+/**
+ * `MetadataSetRequest`: the header write alone (what the lock owner runs;
+ * the caller notifies the header's watchers and refreshes).
+ */
+export async function executeMetadataSet(ictx: ImageCtx, key: string, value: string): Promise<void> {
+  await cls.metadataSetOn(ictx.mdIoCtx, ictx.headerOid, new Map([[key, Buffer.from(value, 'utf8')]]));
+}
+
+/** `MetadataRemoveRequest`: the header write alone (ENOENT when the key is missing). */
+export async function executeMetadataRemove(ictx: ImageCtx, key: string): Promise<void> {
+  await cls.metadataRemoveOn(ictx.mdIoCtx, ictx.headerOid, key);
+}
+
+/**
+ * `Operations::metadata_set` run here: validate, own the lock if there is
+ * one, write, notify, and refresh when a config override changed.
+ */
 export async function metadataSet(ictx: ImageCtx, key: string, value: string): Promise<void> {
   validateMetadataConfig(key, value);
   if (ictx.writeProtected) throw new CephError('EROFS', `image ${ictx.name} is read-only`);
   await prepareImageUpdate(ictx);
-  await cls.metadataSetOn(ictx.mdIoCtx, ictx.headerOid, new Map([[key, Buffer.from(value, 'utf8')]]));
+  await executeMetadataSet(ictx, key, value);
   await notifyHeaderUpdate(ictx);
   if (configOverrideKey(key) !== undefined) await refreshImage(ictx);
 }
 
+/** `Operations::metadata_remove` run here (ENOENT for a missing key before anything changes). */
 export async function metadataRemove(ictx: ImageCtx, key: string): Promise<void> {
   if (ictx.writeProtected) throw new CephError('EROFS', `image ${ictx.name} is read-only`);
   await cls.metadataGet(ictx.mdIoCtx, ictx.headerOid, key);
   await prepareImageUpdate(ictx);
-  await cls.metadataRemoveOn(ictx.mdIoCtx, ictx.headerOid, key);
+  await executeMetadataRemove(ictx, key);
   await notifyHeaderUpdate(ictx);
   if (configOverrideKey(key) !== undefined) await refreshImage(ictx);
 }

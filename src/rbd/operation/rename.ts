@@ -23,11 +23,23 @@ import type { IoCtx } from '../../rados/io-ctx.js';
 import type { ImageCtx } from '../image-ctx.js';
 import { RBD_DIRECTORY, idObjectName, oldHeaderName } from '../constants.js';
 
+/** `Operations::rename` run here: the destination check, then the request. */
 export async function renameImage(ictx: ImageCtx, destName: string): Promise<void> {
+  await checkRenameDestination(ictx, destName);
+  await executeRename(ictx, destName);
+}
+
+/** `detect_format(dest)`: EEXIST when an image (either format) already has the name. */
+export async function checkRenameDestination(ictx: ImageCtx, destName: string): Promise<void> {
   const io = ictx.mdIoCtx;
   if ((await objectExists(io, idObjectName(destName))) || (await objectExists(io, oldHeaderName(destName)))) {
     throw new CephError('EEXIST', `rbd image ${destName} already exists`);
   }
+}
+
+/** `execute_rename` + RenameRequest: what the lock owner runs for RENAME. */
+export async function executeRename(ictx: ImageCtx, destName: string): Promise<void> {
+  const io = ictx.mdIoCtx;
   if (ictx.name === destName) throw new CephError('EEXIST', `image is already named ${destName}`);
 
   const sourceOid = idObjectName(ictx.name);

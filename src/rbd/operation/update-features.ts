@@ -148,17 +148,35 @@ export function planDisable(
   return { features, mask, flags };
 }
 
+/**
+ * `Operations::update_features` run here: refresh, validate, own the lock if
+ * there is one, then the request.
+ */
 export async function updateFeatures(ictx: ImageCtx, features: bigint, enabled: boolean): Promise<void> {
   await refreshImage(ictx);
   if (ictx.writeProtected) throw new CephError('EROFS', `image ${ictx.name} is read-only`);
   const wanted = resolveFeatureUpdate(ictx.features, features, enabled);
-
   if (ictx.lock && ictx.testFeatures(RbdFeature.EXCLUSIVE_LOCK) && !ictx.lock.isLockOwner()) {
     await ictx.lock.acquireLock();
   }
+  await executeUpdateFeatures(ictx, wanted, enabled);
+  await notifyHeaderUpdate(ictx);
+  await refreshImage(ictx);
+}
+
+/**
+ * EnableFeaturesRequest / DisableFeaturesRequest: what the lock owner runs
+ * for UPDATE_FEATURES (`features` as `resolveFeatureUpdate` returned them;
+ * the caller notifies and refreshes).
+ */
+export async function executeUpdateFeatures(
+  ictx: ImageCtx,
+  features: bigint,
+  enabled: boolean,
+): Promise<void> {
   const current = ictx.features;
-  const plan = enabled ? planEnable(current, wanted) : planDisable(current, wanted);
-  if ((wanted & RbdFeature.JOURNALING) !== 0n) {
+  const plan = enabled ? planEnable(current, features) : planDisable(current, features);
+  if ((features & RbdFeature.JOURNALING) !== 0n) {
     throw new CephError(
       'EOPNOTSUPP',
       `${enabled ? 'enabling' : 'disabling'} journaling is not supported yet`,
@@ -179,8 +197,6 @@ export async function updateFeatures(ictx: ImageCtx, features: bigint, enabled: 
     await cls.setFeaturesOn(ictx.mdIoCtx, ictx.headerOid, plan.features, plan.mask);
     if (plan.flags !== 0n) await setFlagsEverywhere(ictx, snapIds, 0n, plan.flags);
   }
-  await notifyHeaderUpdate(ictx);
-  await refreshImage(ictx);
 }
 
 /** `image::SetFlagsRequest`: the same flags on the head and every snapshot. */
