@@ -13,6 +13,8 @@ import type { Clock } from '../common/clock.js';
 import { systemClock } from '../common/clock.js';
 import { CEPH_NOSNAP } from '../encoding/osd-types.js';
 import type { IoCtx } from '../rados/io-ctx.js';
+import type { ImageWatcher } from './watcher/image-watcher.js';
+import type { ExclusiveLock } from './exclusive-lock/exclusive-lock.js';
 import type { ParentImageSpec, SnapshotNamespace } from '../cls/rbd/types.js';
 import type { Rados } from '../rados/rados.js';
 import { RbdFeature, headerObjectName } from './constants.js';
@@ -91,13 +93,13 @@ export interface ImageObjectMap {
   /** False only when the map knows the object does not exist in the head. */
   objectMayExist(objectNo: number): boolean;
   /** The head state of one object (ObjectMapState). */
-  objectState?(objectNo: number): number;
+  state(objectNo: number): number;
   /** Set the head state of one object (only from `expected`, when given); no-op when already there. */
   markObject(objectNo: number, state: number, expected?: number): Promise<void>;
   /** Before a copy-up: EXISTS in the head and, for a deep copy-up, in the maps of `snapIds`. */
   markCopyup(objectNo: number, snapIds: readonly bigint[]): Promise<void>;
-  /** Grow (new objects NONEXISTENT) or shrink the head map to `objectCount` objects. */
-  resize(objectCount: number): Promise<void>;
+  /** Grow (new objects NONEXISTENT) or shrink the head map to cover an image of `newSizeBytes`. */
+  resize(newSizeBytes: number): Promise<void>;
 }
 
 export interface ImageCtxOptions {
@@ -132,6 +134,12 @@ export class ImageCtx {
   parent: ImageCtx | null = null;
   /** Set once the exclusive lock is wired in (image/open.ts). */
   lock: ImageLockState | null = null;
+  /** The header watch (writable opens; image/lifecycle.ts). */
+  watcher: ImageWatcher | null = null;
+  /** The exclusive lock (exclusive-lock feature, writable head). */
+  exclusiveLock: ExclusiveLock | null = null;
+  /** A peer announced a header change; the next maintenance op refreshes first. */
+  refreshPending = false;
   /** Set while the object map is open (object-map feature, lock held). */
   objectMap: ImageObjectMap | null = null;
   /** Set when the image was closed; further IO fails with ESHUTDOWN. */

@@ -38,6 +38,12 @@ import { snapshotProtect } from '../operation/snapshot-protect.js';
 import { snapshotUnprotect } from '../operation/snapshot-unprotect.js';
 import { snapshotSetLimit } from '../operation/snapshot-limit.js';
 import { copyImage } from './copy.js';
+import { invokeAsyncRequest } from '../operation/invoke-async-request.js';
+import { reserveAsyncRequestId, type ImageWatcher } from '../watcher/image-watcher.js';
+import { enableImageLifecycle, refreshIfRequired } from '../image/lifecycle.js';
+
+// Writable opens through this API watch the header and take part in the exclusive lock.
+enableImageLifecycle();
 
 export type Progress = (offset: number, total: number) => void;
 
@@ -103,12 +109,45 @@ function createOptions(size: number, o: ImageOptions): CreateImageOptions {
 }
 
 /**
- * Run a maintenance operation (resize, flatten, snapshots …) — locally for
- * now; the exclusive lock wiring replaces this with invoke-async-request.
+ * Run a maintenance operation the way librbd's `invoke_async_request` does:
+ * locally (then tell the other watchers the header changed) when we own the
+ * exclusive lock or the image has none, else forwarded to the owner.
  */
-async function runMaintenance<T>(ictx: ImageCtx, op: () => Promise<T>): Promise<T> {
+async function runMaintenance(
+  ictx: ImageCtx,
+  name: string,
+  local: () => Promise<unknown>,
+  remote: (watcher: ImageWatcher, requestId: bigint) => Promise<void>,
+  o: { permitSnapshot?: boolean; filterErrors?: number[] } = {},
+): Promise<void> {
   ictx.assertOpen();
-  return op();
+  await invokeAsyncRequest(
+    {
+      readOnly: ictx.readOnly,
+      isSnapshot: () => ictx.snapId !== CEPH_NOSNAP,
+      exclusiveLock: () => ictx.exclusiveLock,
+      hasImageWatcher: () => ictx.watcher !== null,
+      refreshIfRequired: () => refreshIfRequired(ictx),
+      handleUpdateNotification: () => {
+        ictx.refreshPending = true;
+      },
+    },
+    {
+      name,
+      permitSnapshot: o.permitSnapshot ?? false,
+      filterErrors: o.filterErrors,
+      local: async () => {
+        await local();
+        await ictx.watcher?.notifyHeaderUpdate();
+      },
+      remote: async () => {
+        const watcher = ictx.watcher;
+        if (!watcher) throw new CephError('EROFS', 'image is not watched');
+        await remote(watcher, reserveAsyncRequestId());
+      },
+    },
+  );
+  await refreshIfRequired(ictx);
 }
 
 /** librbd::RBD bound to one cluster. */
@@ -310,11 +349,21 @@ export class ImageHandle {
   }
 
   resize(size: number, allowShrink: boolean, progress: Progress): Promise<void> {
-    return runMaintenance(this.ictx, () => resizeImage(this.ictx, size, allowShrink, progress));
+    return runMaintenance(
+      this.ictx,
+      'resize',
+      () => resizeImage(this.ictx, size, allowShrink, progress),
+      (w, id) => w.notifyResize(id, BigInt(size), allowShrink, progress),
+    );
   }
 
   flatten(progress: Progress): Promise<void> {
-    return runMaintenance(this.ictx, () => flattenImage(this.ictx, { progress }));
+    return runMaintenance(
+      this.ictx,
+      'flatten',
+      () => flattenImage(this.ictx, { progress }),
+      (w, id) => w.notifyFlatten(id, progress),
+    );
   }
 
   // ------------------------------------------------------------------ snapshots
@@ -330,32 +379,74 @@ export class ImageHandle {
     return this.ictx.snapIdByName(name) !== undefined;
   }
 
-  async snapCreate(name: string, _flags: number, progress: Progress): Promise<void> {
-    await runMaintenance(this.ictx, () => snapshotCreate(this.ictx, name, {}, progress));
+  async snapCreate(name: string, flags: number, progress: Progress): Promise<void> {
+    await runMaintenance(
+      this.ictx,
+      'snap_create',
+      () => snapshotCreate(this.ictx, name, {}, progress),
+      (w, id) => w.notifySnapCreate(id, { type: 'user' }, name, BigInt(flags), progress),
+    );
   }
 
   async snapRemove(name: string, _flags: number, progress: Progress): Promise<void> {
-    await runMaintenance(this.ictx, () => snapshotRemove(this.ictx, name, { type: 'user' }, progress));
+    await runMaintenance(
+      this.ictx,
+      'snap_remove',
+      () => snapshotRemove(this.ictx, name, { type: 'user' }, progress),
+      (w, id) => w.notifySnapRemove(id, { type: 'user' }, name),
+    );
   }
 
   async snapRemoveById(snapId: bigint): Promise<void> {
-    await runMaintenance(this.ictx, () => snapshotRemoveById(this.ictx, snapId));
+    const snap = this.ictx.header.snaps.get(snapId);
+    if (!snap) throw new CephError('ENOENT', `snapshot ${snapId} not found`);
+    await runMaintenance(
+      this.ictx,
+      'snap_remove',
+      () => snapshotRemoveById(this.ictx, snapId),
+      (w, id) => w.notifySnapRemove(id, snap.namespace, snap.name),
+    );
   }
 
   snapRename(srcName: string, destName: string): Promise<void> {
-    return runMaintenance(this.ictx, () => snapshotRename(this.ictx, srcName, destName));
+    const snapId = this.ictx.snapIdByName(srcName);
+    return runMaintenance(
+      this.ictx,
+      'snap_rename',
+      () => snapshotRename(this.ictx, srcName, destName),
+      (w, id) => w.notifySnapRename(id, snapId ?? CEPH_NOSNAP, destName),
+    );
   }
 
   snapRollback(name: string, progress: Progress): Promise<void> {
-    return runMaintenance(this.ictx, () => snapshotRollback(this.ictx, name, { type: 'user' }, progress));
+    // Rollback is never forwarded: librbd takes the lock for it (blocking writers meanwhile).
+    return runMaintenance(
+      this.ictx,
+      'snap_rollback',
+      () => snapshotRollback(this.ictx, name, { type: 'user' }, progress),
+      async () => {
+        await this.ictx.exclusiveLock?.acquireLock({ explicit: true });
+        throw new CephError('ERESTART', 'lock acquired: run locally');
+      },
+    );
   }
 
   snapProtect(name: string): Promise<void> {
-    return runMaintenance(this.ictx, () => snapshotProtect(this.ictx, name));
+    return runMaintenance(
+      this.ictx,
+      'snap_protect',
+      () => snapshotProtect(this.ictx, name),
+      (w, id) => w.notifySnapProtect(id, { type: 'user' }, name),
+    );
   }
 
   snapUnprotect(name: string): Promise<void> {
-    return runMaintenance(this.ictx, () => snapshotUnprotect(this.ictx, name));
+    return runMaintenance(
+      this.ictx,
+      'snap_unprotect',
+      () => snapshotUnprotect(this.ictx, name),
+      (w, id) => w.notifySnapUnprotect(id, { type: 'user' }, name),
+    );
   }
 
   async snapIsProtected(name: string): Promise<boolean> {
@@ -370,9 +461,8 @@ export class ImageHandle {
   }
 
   snapSetLimit(limit: bigint): Promise<void> {
-    return runMaintenance(this.ictx, () =>
-      snapshotSetLimit(this.ictx, limit >= SNAP_LIMIT_NONE ? undefined : limit),
-    );
+    // snap limit is not a forwarded notify op in Pacific: it is set directly on the header.
+    return snapshotSetLimit(this.ictx, limit >= SNAP_LIMIT_NONE ? undefined : limit);
   }
 
   async snapGetTimestamp(snapId: bigint): Promise<Timespec> {
@@ -391,6 +481,10 @@ export class ImageHandle {
     if (id === undefined) throw new CephError('ENOENT', `snapshot ${name} not found`);
     this.ictx.snapId = id;
     this.ictx.snapName = name;
+  }
+
+  async isExclusiveLockOwner(): Promise<boolean> {
+    return this.ictx.exclusiveLock?.isLockOwner() ?? false;
   }
 
   // ------------------------------------------------------------------ IO

@@ -72,6 +72,8 @@ export async function removeImage(
 /** Everything but the header, id object and directory entry. */
 async function removeImageData(ictx: ImageCtx, o: RemoveImageOptions): Promise<void> {
   const own = new Set(o.ownWatchCookies ?? []);
+  // Our own open (for the removal) watches the header too.
+  if (ictx.watcher) own.add(ictx.watcher.getWatchHandle());
   const watchers = await ictx.mdIoCtx.listWatchers(ictx.headerOid);
   if (watchers.some((w) => !own.has(w.cookie))) throw new CephError('EBUSY', 'image still has watchers');
   if (ictx.header.snaps.size > 0) throw new CephError('ENOTEMPTY', 'image has snapshots - not removing');

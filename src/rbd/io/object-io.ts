@@ -210,7 +210,8 @@ export async function writeObject(ictx: ImageCtx, objectNo: number, w: ObjectWri
       break;
     } catch (err) {
       if (isCephError(err) && err.errno <= -MAX_ERRNO && write.kind === 'compare-and-write') {
-        throw new CompareMismatchError(-err.errno - MAX_ERRNO);
+        // The OSD counts from the start of the compared extent.
+        throw new CompareMismatchError(write.offset + (-err.errno - MAX_ERRNO));
       }
       if (write.kind === 'remove' && isCephError(err, 'ENOENT')) break;
       if (!needsGuard || !isCephError(err, 'ENOENT') || attempt > 0) throw err;

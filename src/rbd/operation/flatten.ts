@@ -64,7 +64,7 @@ export async function flattenImage(ictx: ImageCtx, o: FlattenOptions = {}): Prom
 async function objectExists(ictx: ImageCtx, objectNo: number): Promise<boolean> {
   const objectMap = ictx.objectMap;
   if (objectMap && !objectMap.objectMayExist(objectNo)) return false;
-  if (objectMap && objectMap.objectState?.(objectNo) === ObjectMapState.EXISTS) return true;
+  if (objectMap && objectMap.state(objectNo) === ObjectMapState.EXISTS) return true;
   try {
     await ictx.dataIoCtx.stat(ictx.objectName(objectNo));
     return true;

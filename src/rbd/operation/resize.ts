@@ -13,7 +13,6 @@ import { CephError } from '../../common/errors.js';
 import * as cls from '../../cls/rbd/client.js';
 import type { ImageCtx } from '../image-ctx.js';
 import { refreshImage } from '../image/refresh.js';
-import { getNumObjects } from '../io/striper.js';
 import { trimImage } from './trim.js';
 
 export async function resizeImage(
@@ -32,11 +31,10 @@ export async function resizeImage(
   if (shrinking && !allowShrink)
     throw new CephError('EINVAL', 'shrinking an image is only allowed with allow_shrink');
   await ictx.drainWrites();
-  const objectCount = getNumObjects(ictx.layout, newSize);
   if (shrinking) await trimImage(ictx, originalSize, newSize, progress);
-  else await ictx.objectMap?.resize(objectCount);
+  else await ictx.objectMap?.resize(newSize);
   await cls.setSizeOn(ictx.mdIoCtx, ictx.headerOid, newSize);
-  if (shrinking) await ictx.objectMap?.resize(objectCount);
+  if (shrinking) await ictx.objectMap?.resize(newSize);
   await refreshImage(ictx);
   if (!shrinking) progress?.(1, 1);
 }
