@@ -24,7 +24,14 @@ import { RbdFeature, RbdFlag, featureNames } from '../../src/rbd/constants.js';
 import type { ImageCtx } from '../../src/rbd/image-ctx.js';
 import { closeImage, openImage } from '../../src/rbd/image/open.js';
 import { listImages } from '../../src/rbd/api/list.js';
-import { trashGet, trashList, trashMove, trashRemove, trashRestore } from '../../src/rbd/api/trash.js';
+import {
+  trashGet,
+  trashList,
+  trashMove,
+  trashPurge,
+  trashRemove,
+  trashRestore,
+} from '../../src/rbd/api/trash.js';
 import { listChildren, listDescendants } from '../../src/rbd/api/children.js';
 import { diffIterate } from '../../src/rbd/api/diff-iterate.js';
 import {
@@ -321,6 +328,38 @@ describe('rbd-misc trash', () => {
       (await trashList(io)).find((e) => e.id === id),
       undefined,
     );
+  });
+
+  test('trash: purge removes the expired entries only, keeps snapshotted ones (ENOTEMPTY) — like the real purge', async () => {
+    const trashed = async (pool: string): Promise<string[]> =>
+      (await rbdJson<RealTrashEntry[]>('trash', 'ls', pool)).map((e) => e.name).sort();
+    const setup = async (pool: string) => {
+      await ceph('osd', 'pool', 'create', pool, '8');
+      await rbd('pool', 'init', pool);
+      for (const n of ['e1', 'e2', 'e3']) await rbd('create', '--size', '1M', `${pool}/${n}`);
+      await rbd('snap', 'create', `${pool}/e3@s`);
+      await rbd('trash', 'mv', `${pool}/e1`);
+      await rbd('trash', 'mv', '--expires-at', '1 hour', `${pool}/e2`);
+      await rbd('trash', 'mv', `${pool}/e3`);
+    };
+    const ours = `purge-ours-${run}`;
+    const theirs = `purge-real-${run}`;
+    await setup(ours);
+    await setup(theirs);
+    const pio = await rados.ioCtx(ours);
+    await rejectsWith(trashPurge(rados, pio, { threshold: 1.5 }), 'EINVAL');
+    const done: number[] = [];
+    await rejectsWith(trashPurge(rados, pio, { progress: (d) => done.push(d) }), 'ENOTEMPTY');
+    assert.deepEqual(done, [1]);
+    const real = await exec('rbd', ['trash', 'purge', theirs]);
+    assert.notEqual(real.code, 0);
+    assert.deepEqual(await trashed(ours), await trashed(theirs));
+    assert.deepEqual(await trashed(ours), ['e2', 'e3']);
+    // once the snapshot is gone, a purge far in the future takes everything
+    const e3 = (await trashList(pio)).find((e) => e.name === 'e3')!;
+    await rbd('snap', 'purge', '--pool', ours, '--image-id', e3.id);
+    await trashPurge(rados, pio, { expireTs: Math.floor(Date.now() / 1000) + 7200 });
+    assert.deepEqual(await trashed(ours), []);
   });
 
   test('trash: an image with snapshots is kept (ENOTEMPTY) and stays in the trash; a missing image is ENOENT', async () => {

@@ -29,6 +29,8 @@
  *           → REMOVE_IMAGE (image/remove.ts; failure: state back to NORMAL, report it)
  *           → TRASH_REMOVE → NOTIFY rbd_trash (IMAGE_REMOVED) → <finish>
  *
+ * purge: see `trashPurge`.
+ *
  * Mirroring (disable on move, enable on restore) is not done yet: this librbd
  * has no mirroring; an image with journaling is refused by open.
  */
@@ -49,10 +51,11 @@ import {
   groupSpecIsValid,
   type TrashImageSpec,
 } from '../../cls/rbd/types.js';
-import { RBD_DIRECTORY, RbdFeature, idObjectName, oldHeaderName } from '../constants.js';
+import { RBD_DIRECTORY, RbdFeature, headerObjectName, idObjectName, oldHeaderName } from '../constants.js';
 import { closeImage, openImage } from '../image/open.js';
 import { removeImage } from '../image/remove.js';
 import type { ImageCtx } from '../image-ctx.js';
+import { diffIterate } from './diff-iterate.js';
 import { listTrashSpecs } from './list.js';
 
 /** `rbd_trash_image_source_t` by name, as `rbd trash ls` prints it. */
@@ -327,6 +330,154 @@ export async function trashRemove(
     if (!isCephError(err)) throw err;
   }
   await notifyTrash(ioctx, encodeTrashNotify(TrashNotifyOp.IMAGE_REMOVED, id));
+}
+
+export interface TrashPurgeOptions extends TrashOptions {
+  /** Remove what expired by then (seconds since the epoch; 0: now). */
+  expireTs?: number;
+  /** Pool fullness (0..1) above which the oldest entries go regardless of expiry; -1: off. */
+  threshold?: number;
+  progress?: (done: number, total: number) => void;
+}
+
+/** Errors that leave an image in the trash for a later round rather than stop the purge. */
+const PURGE_RETRY_ERRORS = new Set(['ENOTEMPTY', 'EBUSY', 'EMLINK', 'EUCLEAN']);
+
+/**
+ * `Trash::purge` (`rbd trash purge`): remove the user's expired entries —
+ * and, above a usage threshold, the oldest ones until enough space is freed.
+ *
+ *   <start> → LIST (USER entries) → [threshold: DF (mon `df`) → per pool over the
+ *             threshold, oldest deferment first: DISK_USAGE (diff-iterate) until enough]
+ *           → add every entry expired by `expireTs`
+ *           → REMOVE each (forced); ENOTEMPTY/EBUSY/EMLINK/EUCLEAN keep it for another
+ *             round while some removal succeeded → [left over: the first such error]
+ */
+export async function trashPurge(rados: Rados, ioctx: IoCtx, o: TrashPurgeOptions = {}): Promise<void> {
+  const threshold = o.threshold ?? -1;
+  const entries = (await trashList(ioctx, true)).filter((e) => e.source === 'user');
+  const toRemove = new Set<string>();
+  if (threshold !== -1) {
+    if (threshold < 0 || threshold > 1)
+      throw new CephError('EINVAL', "argument 'threshold' is out of valid range");
+    if (!(await purgeOverThreshold(rados, ioctx, entries, threshold, toRemove))) return;
+  }
+  const expire = o.expireTs || Math.floor((o.clock ?? systemClock).now() / 1000);
+  for (const e of entries) if (expire >= e.defermentEndTime) toRemove.add(e.id);
+
+  const pending = [...toRemove].sort(compareIds);
+  const total = pending.length;
+  let done = 0;
+  let progressed = true;
+  let firstError: CephError | undefined;
+  while (pending.length > 0 && progressed) {
+    progressed = false;
+    firstError = undefined;
+    for (let i = 0; i < pending.length;) {
+      try {
+        await trashRemove(rados, ioctx, pending[i]!, true, undefined, o);
+      } catch (err) {
+        if (isCephError(err) && PURGE_RETRY_ERRORS.has(err.code)) {
+          firstError ??= err;
+          i++;
+          continue;
+        }
+        throw err;
+      }
+      pending.splice(i, 1);
+      o.progress?.(++done, total);
+      progressed = true;
+    }
+  }
+  if (pending.length > 0 && firstError) throw firstError;
+}
+
+function compareIds(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+interface DfPool {
+  name: string;
+  stats: { percent_used: number; max_avail: number; bytes_used: number };
+}
+
+/**
+ * The threshold part of `Trash::purge`: for each pool (by data pool) over
+ * `threshold`, the oldest entries until their used bytes cover the excess.
+ * False when nothing needs freeing (librbd then purges nothing at all).
+ */
+async function purgeOverThreshold(
+  rados: Rados,
+  ioctx: IoCtx,
+  entries: TrashImageInfo[],
+  threshold: number,
+  toRemove: Set<string>,
+): Promise<boolean> {
+  const df = await rados.command(JSON.stringify({ prefix: 'df', format: 'json' }));
+  let pools: DfPool[];
+  try {
+    pools = (JSON.parse(df.outbuf.toString('utf8')) as { pools: DfPool[] }).pools;
+  } catch (err) {
+    throw new CephError('EBADMSG', 'ceph df json output could not be parsed', { cause: err });
+  }
+  const byPool = new Map<string, string[]>();
+  for (const e of [...entries].sort((a, b) => a.defermentEndTime - b.defermentEndTime)) {
+    let dataPoolId = -1;
+    try {
+      dataPoolId = await cls.getDataPool(ioctx, headerObjectName(e.id));
+    } catch (err) {
+      if (!isCephError(err, 'ENOENT') && !isCephError(err, 'EOPNOTSUPP')) throw err;
+    }
+    let poolName = ioctx.poolName;
+    if (dataPoolId !== -1 && dataPoolId !== ioctx.poolId) {
+      try {
+        poolName = (await rados.ioCtx(dataPoolId)).poolName;
+      } catch (err) {
+        if (isCephError(err, 'ENOENT')) continue; // the data pool is gone: nothing to weigh
+        throw err;
+      }
+    }
+    const list = byPool.get(poolName) ?? [];
+    list.push(e.id);
+    byPool.set(poolName, list);
+  }
+  let bytesToFree = 0;
+  for (const pool of pools) {
+    const ids = byPool.get(pool.name);
+    if (!ids) continue;
+    const used = pool.stats.percent_used;
+    if (used <= threshold) continue;
+    bytesToFree = 0;
+    const total = pool.stats.max_avail + pool.stats.bytes_used;
+    const excess = Math.floor(total * (used - threshold));
+    for (const id of ids) {
+      let ictx: ImageCtx;
+      try {
+        ictx = await openImage(rados, ioctx, { id, readOnly: true });
+      } catch (err) {
+        if (isCephError(err, 'ENOENT')) continue;
+        throw err;
+      }
+      try {
+        await diffIterate(
+          ictx,
+          { offset: 0, length: ictx.size, includeParent: false, wholeObject: true },
+          (_off, len, exists) => {
+            if (exists) bytesToFree += len;
+          },
+        );
+      } catch (err) {
+        // librbd skips an image whose usage it cannot compute
+        if (!isCephError(err)) throw err;
+        continue;
+      } finally {
+        await closeImage(ictx);
+      }
+      toRemove.add(id);
+      if (bytesToFree >= excess) break;
+    }
+  }
+  return bytesToFree !== 0;
 }
 
 /** `trash_state_set`, where an OSD without trash states (EOPNOTSUPP) is fine. */
