@@ -643,6 +643,25 @@ describe('rbd-misc diff', () => {
         'EINVAL',
       );
     });
+    // a callback that throws stops the iteration with its error
+    const big = img('dstop');
+    await rbd('create', '--size', '8M', '--object-size', '1M', `rbd/${big}`);
+    await bench(`rbd/${big}`, '4K', '256K');
+    await withImage(big, async (ictx) => {
+      const seen: number[] = [];
+      await assert.rejects(
+        diffIterate(
+          ictx,
+          { offset: 0, length: ictx.size, includeParent: true, wholeObject: false },
+          (off) => {
+            seen.push(off);
+            if (seen.length === 2) throw new Error('stop here');
+          },
+        ),
+        /stop here/,
+      );
+      assert.equal(seen.length, 2);
+    });
     await withImage(
       name,
       async (ictx) => {

@@ -158,10 +158,16 @@ async function executeDiff(
     }
   };
   fill();
-  while (pending.length > 0) {
-    const extents = await pending.shift()!;
-    fill();
-    for (const e of extents) await callback(e.offset, e.length, e.state === SparseExtentState.DATA);
+  try {
+    while (pending.length > 0) {
+      const extents = await pending.shift()!;
+      fill();
+      for (const e of extents) await callback(e.offset, e.length, e.state === SparseExtentState.DATA);
+    }
+  } catch (err) {
+    // as OrderedThrottle::wait_for_ret: let the periods in flight finish before reporting
+    await Promise.allSettled(pending);
+    throw err;
   }
 }
 
