@@ -13,8 +13,9 @@ import { CEPH_NOSNAP } from '../../encoding/osd-types.js';
 import { Rados } from '../../rados/rados.js';
 import type { IoCtx as RadosIoCtx } from '../../rados/io-ctx.js';
 import { SNAP_LIMIT_NONE } from '../../cls/rbd/types.js';
-import type { ImageCtx } from '../image-ctx.js';
-import { ProtectionStatus } from '../constants.js';
+import type { ImageCtx, SnapInfo } from '../image-ctx.js';
+import { ProtectionStatus, RbdFeature } from '../constants.js';
+import { refreshImage } from '../image/refresh.js';
 import { closeImage, openImage } from '../image/open.js';
 import { createImage, type CreateImageOptions } from '../image/create.js';
 import { removeImage } from '../image/remove.js';
@@ -38,6 +39,24 @@ import { snapshotProtect } from '../operation/snapshot-protect.js';
 import { snapshotUnprotect } from '../operation/snapshot-unprotect.js';
 import { snapshotSetLimit } from '../operation/snapshot-limit.js';
 import { copyImage } from './copy.js';
+import { listImages } from './list.js';
+import { trashGet, trashList, trashMove, trashRemove, trashRestore } from './trash.js';
+import { listChildren, listDescendants } from './children.js';
+import { diffIterate } from './diff-iterate.js';
+import { breakLock, listLockers, lockExclusive, lockShared, unlockImage } from './advisory-lock.js';
+import { listWatchers } from './watchers.js';
+import { poolInit } from './pool-init.js';
+import {
+  executeMetadataRemove,
+  executeMetadataSet,
+  metadataGet,
+  metadataList,
+} from '../operation/metadata.js';
+import { checkRenameDestination, executeRename } from '../operation/rename.js';
+import { executeUpdateFeatures, resolveFeatureUpdate } from '../operation/update-features.js';
+import { ObjectMap } from '../object-map/object-map.js';
+import { objectMapImage } from '../image/lifecycle.js';
+
 import { invokeAsyncRequest } from '../operation/invoke-async-request.js';
 import { reserveAsyncRequestId, type ImageWatcher } from '../watcher/image-watcher.js';
 import { enableImageLifecycle, refreshIfRequired } from '../image/lifecycle.js';
@@ -213,7 +232,64 @@ export class RbdClient {
   }
 
   async remove(pool: PoolHandle, name: string, progress: Progress): Promise<void> {
+    if (this.config.get('rbd_move_to_trash_on_remove')) {
+      await trashMove(
+        this.rados,
+        pool.io,
+        name,
+        Number(this.config.get('rbd_move_to_trash_on_remove_expire_seconds')),
+      );
+      return;
+    }
     await removeImage(this.rados, pool.io, { name }, { progress, config: this.config });
+  }
+
+  list2(pool: PoolHandle): Promise<{ id: string; name: string }[]> {
+    return listImages(pool.io);
+  }
+
+  async rename(pool: PoolHandle, srcName: string, destName: string): Promise<void> {
+    const im = await this.open(pool, srcName, null, false);
+    try {
+      await checkRenameDestination(im.ictx, destName);
+      await runMaintenance(
+        im.ictx,
+        'rename',
+        () => executeRename(im.ictx, destName),
+        (w, id) => w.notifyRename(id, destName),
+      );
+    } finally {
+      await im.close();
+    }
+  }
+
+  trashMove(pool: PoolHandle, name: string, delaySeconds: number): Promise<void> {
+    return trashMove(this.rados, pool.io, name, delaySeconds);
+  }
+
+  trashGet(pool: PoolHandle, id: string) {
+    return trashGet(pool.io, id);
+  }
+
+  trashList(pool: PoolHandle) {
+    return trashList(pool.io);
+  }
+
+  trashRemove(pool: PoolHandle, id: string, force: boolean, progress: Progress): Promise<void> {
+    return trashRemove(this.rados, pool.io, id, force, progress);
+  }
+
+  trashRestore(pool: PoolHandle, id: string, name: string): Promise<void> {
+    return trashRestore(pool.io, id, name);
+  }
+
+  /** Namespaces live in `rbd_namespace` (a later issue); only the default one exists here. */
+  async namespaceExists(_pool: PoolHandle, namespace: string): Promise<boolean> {
+    return namespace === '';
+  }
+
+  poolInit(pool: PoolHandle, force: boolean): Promise<void> {
+    return poolInit(this.rados, pool.io, force, this.config);
   }
 }
 
@@ -369,8 +445,8 @@ export class ImageHandle {
   // ------------------------------------------------------------------ snapshots
 
   async snapList(): Promise<{ id: bigint; size: number; name: string }[]> {
+    // Every namespace, as librbd's snap_list: callers filter (`rbd snap ls` without --all shows user ones).
     return [...this.ictx.header.snaps.values()]
-      .filter((s) => s.namespace.type === 'user')
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .map((s) => ({ id: s.id, size: s.size, name: s.name }));
   }
@@ -471,6 +547,66 @@ export class ImageHandle {
     return timespec(s.timestampMs);
   }
 
+  private snapOrThrow(snapId: bigint): SnapInfo {
+    const s = this.ictx.header.snaps.get(snapId);
+    if (!s) throw new CephError('ENOENT', `snapshot ${snapId} not found`);
+    return s;
+  }
+
+  async snapGetNamespaceType(snapId: bigint): Promise<'user' | 'group' | 'trash' | 'mirror'> {
+    const t = this.snapOrThrow(snapId).namespace.type;
+    return t === 'unknown' ? 'user' : t;
+  }
+
+  async snapGetGroupNamespace(
+    snapId: bigint,
+  ): Promise<{ groupPool: number; groupName: string; groupSnapName: string }> {
+    const ns = this.snapOrThrow(snapId).namespace;
+    if (ns.type !== 'group') throw new CephError('EINVAL', 'not a group snapshot');
+    // Group names live in rbd_group_directory (groups are a later issue): report the ids.
+    return { groupPool: ns.groupPool, groupName: ns.groupId, groupSnapName: ns.groupSnapshotId };
+  }
+
+  async snapGetTrashNamespace(
+    snapId: bigint,
+  ): Promise<{ originalName: string; originalNamespaceType: 'user' | 'group' | 'trash' | 'mirror' }> {
+    const ns = this.snapOrThrow(snapId).namespace;
+    if (ns.type !== 'trash') throw new CephError('EINVAL', 'not a trash snapshot');
+    const names = ['user', 'group', 'trash', 'mirror'] as const;
+    return {
+      originalName: ns.originalName,
+      originalNamespaceType: names[ns.originalSnapshotNamespaceType] ?? 'user',
+    };
+  }
+
+  async snapGetMirrorNamespace(snapId: bigint): Promise<{
+    state: 'primary' | 'non-primary' | 'primary-demoted' | 'non-primary-demoted';
+    complete: boolean;
+    mirrorPeerUuids: string[];
+    primaryMirrorUuid: string;
+    primarySnapId: bigint;
+    lastCopiedObjectNumber: number;
+  }> {
+    const ns = this.snapOrThrow(snapId).namespace;
+    if (ns.type !== 'mirror') throw new CephError('EINVAL', 'not a mirror snapshot');
+    const states = ['primary', 'primary-demoted', 'non-primary', 'non-primary-demoted'] as const;
+    return {
+      state: states[ns.state] ?? 'primary',
+      complete: ns.complete,
+      mirrorPeerUuids: ns.mirrorPeerUuids,
+      primaryMirrorUuid: ns.primaryMirrorUuid,
+      primarySnapId: ns.primarySnapId,
+      lastCopiedObjectNumber: ns.lastCopiedObjectNumber,
+    };
+  }
+
+  async snapSetById(snapId: bigint | null): Promise<void> {
+    if (snapId === null) return this.snapSet(null);
+    const s = this.snapOrThrow(snapId);
+    this.ictx.snapId = s.id;
+    this.ictx.snapName = s.name;
+  }
+
   async snapSet(name: string | null): Promise<void> {
     if (name === null) {
       this.ictx.snapId = CEPH_NOSNAP;
@@ -481,6 +617,155 @@ export class ImageHandle {
     if (id === undefined) throw new CephError('ENOENT', `snapshot ${name} not found`);
     this.ictx.snapId = id;
     this.ictx.snapName = name;
+  }
+
+  // ------------------------------------------------------------------ features, object map, metadata
+
+  async updateFeatures(features: bigint, enabled: boolean): Promise<void> {
+    const wanted = resolveFeatureUpdate(this.ictx.features, features, enabled);
+    await runMaintenance(
+      this.ictx,
+      'update_features',
+      () => executeUpdateFeatures(this.ictx, wanted, enabled),
+      (w, id) => w.notifyUpdateFeatures(id, wanted, enabled),
+    );
+  }
+
+  private async objectMapFor(): Promise<{ map: ObjectMap; opened: boolean }> {
+    const current = this.ictx.objectMap;
+    if (current instanceof ObjectMap) return { map: current, opened: false };
+    if ((this.ictx.features & RbdFeature.OBJECT_MAP) === 0n) {
+      throw new CephError('EINVAL', 'image must support object-map feature');
+    }
+    return { map: new ObjectMap(objectMapImage(this.ictx), this.ictx.snapId), opened: true };
+  }
+
+  rebuildObjectMap(progress: Progress): Promise<void> {
+    return runMaintenance(
+      this.ictx,
+      'rebuild_object_map',
+      async () => {
+        const { map, opened } = await this.objectMapFor();
+        if (opened) await map.open();
+        try {
+          await map.rebuild({ progress });
+        } finally {
+          if (opened) await map.close();
+        }
+      },
+      (w, id) => w.notifyRebuildObjectMap(id, progress),
+      { permitSnapshot: true },
+    );
+  }
+
+  async checkObjectMap(progress: Progress): Promise<void> {
+    const { map, opened } = await this.objectMapFor();
+    if (opened) await map.open();
+    try {
+      await map.check(progress);
+    } finally {
+      if (opened) await map.close();
+    }
+    await refreshImage(this.ictx);
+  }
+
+  metadataGet(key: string): Promise<string> {
+    return metadataGet(this.ictx, key);
+  }
+
+  metadataList(start: string, max: number): Promise<Map<string, string>> {
+    return metadataList(this.ictx, start, max);
+  }
+
+  metadataSet(key: string, value: string): Promise<void> {
+    return runMaintenance(
+      this.ictx,
+      'metadata_set',
+      () => executeMetadataSet(this.ictx, key, value),
+      (w, id) => w.notifyMetadataSet(id, key, value),
+      { permitSnapshot: false },
+    );
+  }
+
+  metadataRemove(key: string): Promise<void> {
+    return runMaintenance(
+      this.ictx,
+      'metadata_remove',
+      () => executeMetadataRemove(this.ictx, key),
+      (w, id) => w.notifyMetadataRemove(id, key),
+      { filterErrors: [-2] },
+    );
+  }
+
+  // ------------------------------------------------------------------ clones, diff
+
+  listChildren() {
+    return listChildren(this.ictx);
+  }
+
+  listDescendants() {
+    return listDescendants(this.ictx);
+  }
+
+  diffIterate(
+    fromSnapName: string | null,
+    offset: number,
+    length: number,
+    includeParent: boolean,
+    wholeObject: boolean,
+    callback: (offset: number, length: number, exists: boolean) => void | Promise<void>,
+  ): Promise<void> {
+    return diffIterate(this.ictx, { fromSnapName, offset, length, includeParent, wholeObject }, callback);
+  }
+
+  // ------------------------------------------------------------------ locks and watchers
+
+  async lockAcquire(mode: 'exclusive' | 'shared'): Promise<void> {
+    if (mode !== 'exclusive') throw new CephError('EOPNOTSUPP', 'only exclusive managed locks');
+    const lock = this.ictx.exclusiveLock;
+    if (!lock) throw new CephError('EINVAL', 'image does not support exclusive lock');
+    await lock.acquireLock({ explicit: true });
+  }
+
+  async lockRelease(): Promise<void> {
+    const lock = this.ictx.exclusiveLock;
+    if (!lock) throw new CephError('EINVAL', 'image does not support exclusive lock');
+    await lock.releaseLock();
+  }
+
+  async lockGetOwners(): Promise<{ mode: 'exclusive' | 'shared'; owners: string[] }> {
+    await refreshImage(this.ictx);
+    return { mode: 'exclusive', owners: this.ictx.header.lockOwners.map((o) => o.entity) };
+  }
+
+  async lockBreak(_mode: 'exclusive' | 'shared', owner: string): Promise<void> {
+    const locker = this.ictx.header.lockOwners.find((o) => o.entity === owner);
+    if (!locker) throw new CephError('ENOENT', `${owner} does not own the lock`);
+    await breakLock(this.ictx, owner, locker.cookie);
+  }
+
+  listLockers() {
+    return listLockers(this.ictx);
+  }
+
+  lockExclusive(cookie: string): Promise<void> {
+    return lockExclusive(this.ictx, cookie);
+  }
+
+  lockShared(cookie: string, tag: string): Promise<void> {
+    return lockShared(this.ictx, cookie, tag);
+  }
+
+  unlock(cookie: string): Promise<void> {
+    return unlockImage(this.ictx, cookie);
+  }
+
+  breakLock(client: string, cookie: string): Promise<void> {
+    return breakLock(this.ictx, client, cookie);
+  }
+
+  listWatchers() {
+    return listWatchers(this.ictx);
   }
 
   async isExclusiveLockOwner(): Promise<boolean> {
