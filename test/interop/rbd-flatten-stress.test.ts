@@ -23,8 +23,9 @@
  *
  * Features: the librbd default set (layering, exclusive-lock, object-map,
  * fast-diff, deep-flatten) when our open wires the exclusive lock and the
- * object map, checked on a probe image first; until then layering only,
- * because the real librbd trusts an object map our writes would not update.
+ * object map (image/lifecycle.ts), checked on a probe image first; else
+ * layering only, because the real librbd trusts an object map our writes
+ * would not update.
  *
  * FLATTEN_STRESS_SEED=<n> replays the write choices (offsets, lengths, data);
  * the interleaving with flatten depends on timing.
@@ -36,14 +37,20 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { Config } from '../../src/common/config.js';
 import { Rados } from '../../src/rados/rados.js';
 import type { IoCtx } from '../../src/rados/io-ctx.js';
-import { RbdFeature } from '../../src/rbd/constants.js';
-import type { ImageCtx } from '../../src/rbd/image-ctx.js';
-import { createImage } from '../../src/rbd/image/create.js';
-import { closeImage, openImage } from '../../src/rbd/image/open.js';
-import { removeImage } from '../../src/rbd/image/remove.js';
-import { flushImage, readImage, writeImage } from '../../src/rbd/io/image-io.js';
-import { cloneImage } from '../../src/rbd/operation/clone.js';
-import { flattenImage } from '../../src/rbd/operation/flatten.js';
+import {
+  RbdFeature,
+  cloneImage,
+  closeImage,
+  createImage,
+  flattenImage,
+  flushImage,
+  openImage,
+  readImage,
+  removeImage,
+  writeImage,
+  type ImageCtx,
+} from '../../src/rbd/index.js';
+import { enableImageLifecycle } from '../../src/rbd/image/lifecycle.js';
 import { snapshotCreate } from '../../src/rbd/operation/snapshot-create.js';
 import { snapshotProtect } from '../../src/rbd/operation/snapshot-protect.js';
 import { startRealCluster, waitForCleanPgs, type RealCluster } from '../helpers/real-cluster.js';
@@ -214,6 +221,8 @@ async function flattenUnderWrites(
     const objectCount = IMAGE_BYTES / ictx.objectSize;
     let done = 0;
     let flattening = true;
+    // Flatten runs where the exclusive lock is held (the api layer's invokeAsyncRequest takes it first).
+    await ictx.lock?.acquireLock();
     const started = Date.now();
     const flatten = flattenImage(ictx, { progress: (d) => (done = d) }).finally(() => (flattening = false));
 
@@ -312,6 +321,8 @@ before(async () => {
   const config = new Config({ environment: 'library' });
   config.set('mon_host', `[${cluster.monAddr}]`);
   rados = await Rados.connect(config);
+  // Writable opens get the image watcher, exclusive lock and object map (idempotent; the api layer does the same).
+  enableImageLifecycle();
   io = await rados.ioCtx(POOL);
 
   // Probe: does a writable open attach the exclusive lock and, once writing, the object map?
