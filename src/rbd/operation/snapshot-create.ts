@@ -26,7 +26,6 @@ import type { ImageCtx } from '../image-ctx.js';
 import { refreshImage } from '../image/refresh.js';
 import { findSnapshotId } from './snapshot-list.js';
 import { objectMapSnapshotAdd } from './snapshot-object-map.js';
-import type { Progress } from './snapshot-throttle.js';
 
 /** How many times a lost snap-id race (ESTALE) is retried before giving up. */
 export const SNAP_CREATE_MAX_ESTALE_RETRIES = 32;
@@ -43,7 +42,7 @@ export async function snapshotCreate(
   ictx: ImageCtx,
   name: string,
   o: SnapshotCreateOptions = {},
-  progress?: Progress,
+  progress?: (offset: number, total: number) => void,
 ): Promise<bigint> {
   const namespace = o.namespace ?? { type: 'user' };
   ictx.assertOpen();

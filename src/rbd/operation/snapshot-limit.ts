@@ -11,13 +11,12 @@ import * as cls from '../../cls/rbd/client.js';
 import { SNAP_LIMIT_NONE } from '../../cls/rbd/types.js';
 import type { ImageCtx } from '../image-ctx.js';
 import { refreshImage } from '../image/refresh.js';
-import type { Progress } from './snapshot-throttle.js';
 
 /** `limit` undefined clears the limit (`rbd snap limit clear`). */
 export async function snapshotSetLimit(
   ictx: ImageCtx,
   limit: number | bigint | undefined,
-  progress?: Progress,
+  progress?: (offset: number, total: number) => void,
 ): Promise<void> {
   ictx.assertOpen();
   ictx.assertWritable();
@@ -29,6 +28,9 @@ export async function snapshotSetLimit(
 }
 
 /** `rbd snap limit clear`. */
-export function snapshotClearLimit(ictx: ImageCtx, progress?: Progress): Promise<void> {
+export function snapshotClearLimit(
+  ictx: ImageCtx,
+  progress?: (offset: number, total: number) => void,
+): Promise<void> {
   return snapshotSetLimit(ictx, undefined, progress);
 }

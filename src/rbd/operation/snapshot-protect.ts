@@ -14,13 +14,12 @@ import { RbdFeature } from '../constants.js';
 import type { ImageCtx } from '../image-ctx.js';
 import { refreshImage } from '../image/refresh.js';
 import { snapIdOrThrow, snapInfoOrThrow } from './snapshot-list.js';
-import type { Progress } from './snapshot-throttle.js';
 
 export async function snapshotProtect(
   ictx: ImageCtx,
   name: string,
   namespace: SnapshotNamespace = { type: 'user' },
-  progress?: Progress,
+  progress?: (offset: number, total: number) => void,
 ): Promise<void> {
   ictx.assertOpen();
   ictx.assertWritable();

@@ -20,7 +20,6 @@ import {
   type SnapshotRemoveOptions,
   type SnapshotRemoveResult,
 } from './snapshot-remove.js';
-import type { Progress } from './snapshot-throttle.js';
 
 export interface SnapshotPurgeResult {
   /** Removed (or trashed) snapshots, in the order they went. */
@@ -36,7 +35,7 @@ export interface SnapshotPurgeOptions extends SnapshotRemoveOptions {
 
 export async function snapshotPurge(
   ictx: ImageCtx,
-  progress?: Progress,
+  progress?: (offset: number, total: number) => void,
   o: SnapshotPurgeOptions = {},
 ): Promise<SnapshotPurgeResult> {
   ictx.assertOpen();

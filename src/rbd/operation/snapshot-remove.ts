@@ -32,7 +32,6 @@ import { refreshImage } from '../image/refresh.js';
 import { detachChild, type DetachChildOptions } from './snapshot-detach-child.js';
 import { snapIdOrThrow, snapInfoOrThrow } from './snapshot-list.js';
 import { objectMapSnapshotRemove } from './snapshot-object-map.js';
-import type { Progress } from './snapshot-throttle.js';
 
 /** `removed`: gone. `trashed`: clone v2 children still use it, so it moved to the trash namespace. */
 export type SnapshotRemoveResult = 'removed' | 'trashed';
@@ -44,7 +43,7 @@ export async function snapshotRemove(
   ictx: ImageCtx,
   name: string,
   namespace: SnapshotNamespace = { type: 'user' },
-  progress?: Progress,
+  progress?: (offset: number, total: number) => void,
   o: SnapshotRemoveOptions = {},
 ): Promise<SnapshotRemoveResult> {
   ictx.assertOpen();
@@ -57,7 +56,7 @@ export async function snapshotRemove(
 export async function snapshotRemoveById(
   ictx: ImageCtx,
   snapId: bigint,
-  progress?: Progress,
+  progress?: (offset: number, total: number) => void,
   o: SnapshotRemoveOptions = {},
 ): Promise<SnapshotRemoveResult> {
   ictx.assertOpen();
@@ -68,7 +67,7 @@ export async function snapshotRemoveById(
 async function removeSnapshot(
   ictx: ImageCtx,
   snapId: bigint,
-  progress: Progress | undefined,
+  progress: ((offset: number, total: number) => void) | undefined,
   o: SnapshotRemoveOptions,
 ): Promise<SnapshotRemoveResult> {
   const snap = snapInfoOrThrow(ictx, snapId);

@@ -12,13 +12,12 @@ import * as cls from '../../cls/rbd/client.js';
 import type { ImageCtx } from '../image-ctx.js';
 import { refreshImage } from '../image/refresh.js';
 import { findSnapshotId, snapIdOrThrow } from './snapshot-list.js';
-import type { Progress } from './snapshot-throttle.js';
 
 export async function snapshotRename(
   ictx: ImageCtx,
   srcName: string,
   dstName: string,
-  progress?: Progress,
+  progress?: (offset: number, total: number) => void,
 ): Promise<void> {
   ictx.assertOpen();
   ictx.assertWritable();

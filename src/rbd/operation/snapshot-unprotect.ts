@@ -24,13 +24,13 @@ import { RBD_CHILDREN, RbdFeature } from '../constants.js';
 import type { ImageCtx } from '../image-ctx.js';
 import { refreshImage } from '../image/refresh.js';
 import { findSnapshotId, snapInfoOrThrow } from './snapshot-list.js';
-import { managementOpsLimit, runBounded, type Progress } from './snapshot-throttle.js';
+import { forEachObject } from './async-object-throttle.js';
 
 export async function snapshotUnprotect(
   ictx: ImageCtx,
   name: string,
   namespace: SnapshotNamespace = { type: 'user' },
-  progress?: Progress,
+  progress?: (offset: number, total: number) => void,
 ): Promise<void> {
   ictx.assertOpen();
   ictx.assertWritable();
@@ -63,7 +63,7 @@ function setStatus(ictx: ImageCtx, snapId: bigint, status: number): Promise<void
 async function scanPoolChildren(
   ictx: ImageCtx,
   snapId: bigint,
-  progress: Progress | undefined,
+  progress: ((offset: number, total: number) => void) | undefined,
 ): Promise<void> {
   const rados = ictx.rados;
   const pools = await rados.poolList();
@@ -75,9 +75,9 @@ async function scanPoolChildren(
     imageId: ictx.id,
     snapId,
   };
-  await runBounded(
+  await forEachObject(
+    0,
     pools.length,
-    managementOpsLimit(ictx),
     async (i) => {
       const pool = pools[i]!;
       const info = osdmap.getPool(pool.id);
@@ -105,6 +105,6 @@ async function scanPoolChildren(
         );
       }
     },
-    progress,
+    { limit: ictx.concurrentManagementOps, progress },
   );
 }

@@ -1,5 +1,5 @@
 /**
- * The pure parts of the snapshot operations: the bounded fan-out, snapshot
+ * The pure parts of the snapshot operations: snapshot
  * lookup by name and namespace, listing, the parent-link decisions of
  * snapshot removal, object-map names, and every check an operation makes
  * before it touches RADOS (the IoCtx here throws if anything is sent).
@@ -16,6 +16,7 @@ import type { Rados } from '../../../../src/rados/rados.js';
 import {
   ProtectionStatus,
   RbdFeature,
+  RbdFlag,
   RbdOperationFeature,
   type ParentImageSpec,
   type SnapshotNamespace,
@@ -29,7 +30,11 @@ import {
   sameSnapshotNamespace,
   snapshotList,
 } from '../../../../src/rbd/operation/snapshot-list.js';
-import { nextSnapId, objectMapObjectName } from '../../../../src/rbd/operation/snapshot-object-map.js';
+import {
+  nextSnapId,
+  objectMapObjectName,
+  rollbackSkippable,
+} from '../../../../src/rbd/operation/snapshot-object-map.js';
 import { snapshotProtect } from '../../../../src/rbd/operation/snapshot-protect.js';
 import { snapshotPurge } from '../../../../src/rbd/operation/snapshot-purge.js';
 import {
@@ -39,7 +44,6 @@ import {
 } from '../../../../src/rbd/operation/snapshot-remove.js';
 import { snapshotRename } from '../../../../src/rbd/operation/snapshot-rename.js';
 import { snapshotRollback } from '../../../../src/rbd/operation/snapshot-rollback.js';
-import { managementOpsLimit, runBounded } from '../../../../src/rbd/operation/snapshot-throttle.js';
 import { snapshotUnprotect } from '../../../../src/rbd/operation/snapshot-unprotect.js';
 
 const M = 1 << 20;
@@ -126,70 +130,6 @@ function imageCtx(
 const rejectsWith = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (e) => isCephError(e, code as never), `expected ${code}`);
 
-describe('snapshot-throttle: runBounded', () => {
-  it('runBounded: never more than the limit in flight, every item once, progress counts up', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const seen: number[] = [];
-    const progress: [number, number][] = [];
-    await runBounded(
-      23,
-      4,
-      async (i) => {
-        inFlight++;
-        most = Math.max(most, inFlight);
-        await new Promise((r) => setImmediate(r));
-        seen.push(i);
-        inFlight--;
-      },
-      (d, t) => progress.push([d, t]),
-    );
-    assert.equal(most, 4);
-    assert.deepEqual(
-      [...seen].sort((a, b) => a - b),
-      Array.from({ length: 23 }, (_, i) => i),
-    );
-    assert.deepEqual(
-      progress,
-      Array.from({ length: 23 }, (_, i) => [i + 1, 23]),
-    );
-  });
-
-  it('runBounded: a failure stops new items, waits for those in flight, throws the first error', async () => {
-    const started: number[] = [];
-    let finishedAfterFailure = false;
-    await assert.rejects(
-      runBounded(100, 3, async (i) => {
-        started.push(i);
-        if (i === 0) {
-          await new Promise((r) => setTimeout(r, 10));
-          finishedAfterFailure = true;
-          throw new Error('second');
-        }
-        await new Promise((r) => setImmediate(r));
-        if (i === 1) throw new Error('first');
-      }),
-      /first/,
-    );
-    assert.ok(finishedAfterFailure, 'in-flight work was awaited');
-    assert.ok(Math.max(...started) <= 4, `started ${started.join(',')}`);
-  });
-
-  it('runBounded: nothing to do resolves at once; a limit above the count is fine', async () => {
-    await runBounded(0, 10, () => Promise.reject(new Error('never')));
-    let n = 0;
-    await runBounded(2, 10, async () => {
-      n++;
-    });
-    assert.equal(n, 2);
-  });
-
-  it('managementOpsLimit: rbd_concurrent_management_ops, the image conf_ override wins', () => {
-    assert.equal(managementOpsLimit(imageCtx()), 10);
-    assert.equal(managementOpsLimit(imageCtx({ overrides: { rbd_concurrent_management_ops: '3' } })), 3);
-  });
-});
-
 describe('snapshot-list', () => {
   const group: SnapshotNamespace = { type: 'group', groupPool: 1, groupId: 'g1', groupSnapshotId: 'gs1' };
   const trash: SnapshotNamespace = { type: 'trash', originalName: 'old', originalSnapshotNamespaceType: 0 };
@@ -270,6 +210,15 @@ describe('snapshot-object-map: names and order', () => {
   it('objectMapObjectName: head and %016x snapshot suffix', () => {
     assert.equal(objectMapObjectName('10297a8c0a04'), 'rbd_object_map.10297a8c0a04');
     assert.equal(objectMapObjectName('10297a8c0a04', 20n), 'rbd_object_map.10297a8c0a04.0000000000000014');
+  });
+
+  it('rollbackSkippable: nothing is skipped without an object map or with an invalid one (no reads)', async () => {
+    assert.equal(await rollbackSkippable(imageCtx({ snaps: [snap(3n, 'a')] }), 3n), undefined);
+    const invalid = imageCtx({
+      features: RbdFeature.LAYERING | RbdFeature.EXCLUSIVE_LOCK | RbdFeature.OBJECT_MAP,
+      snaps: [snap(3n, 'a', { flags: RbdFlag.OBJECT_MAP_INVALID })],
+    });
+    assert.equal(await rollbackSkippable(invalid, 3n), undefined);
   });
 
   it('nextSnapId: the next higher id, else the head', () => {
