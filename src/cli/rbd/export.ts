@@ -179,7 +179,7 @@ async function exportV2(ctx: RbdContext, image: Image, sink: Sink, pc: utils.Pro
     pc.update(i, snaps.length + 1);
     lastSnap = snaps[i]!.name;
   }
-  await utils.snapSet(ctx, image, '');
+  await utils.snapSet(ctx, image, null);
   await exportDiffStream(ctx, image, lastSnap, undefined, false, sink, true, 2);
   pc.update(snaps.length + 1, snaps.length + 1);
 }

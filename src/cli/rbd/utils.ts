@@ -474,10 +474,10 @@ export async function openImage(
   }
 }
 
-/** `snap_set`: "error setting snapshot context: …". */
-export async function snapSet(ctx: RbdContext, image: Image, snap: string): Promise<void> {
+/** `snap_set`: "error setting snapshot context: …" ("" or null: back to the head). */
+export async function snapSet(ctx: RbdContext, image: Image, snap: string | null): Promise<void> {
   try {
-    await image.snapSet(snap);
+    await image.snapSet(snap === '' ? null : snap);
   } catch (err) {
     const r = errnoOf(err);
     fail(ctx.io, `error setting snapshot context: ${cppStrerror(r)}`, r);

@@ -38,6 +38,8 @@ export const unreachable: LibrbdConnector = {
 
 export interface RunOptions {
   stdin?: Buffer;
+  /** Runs when the command waits for enter (rbd watch), before it goes on. */
+  onWaitForEnter?: () => void | Promise<void>;
   nowSeconds?: number;
   env?: Record<string, string>;
 }
@@ -60,7 +62,9 @@ export async function run(
     stdin: async function* () {
       if (o.stdin) yield o.stdin;
     },
-    waitForEnter: () => Promise.resolve(),
+    waitForEnter: async () => {
+      await o.onWaitForEnter?.();
+    },
     now: () => o.nowSeconds ?? 1_700_000_000,
     monotonicMs: () => (clock += 10),
     localTime: utcTime,
