@@ -49,6 +49,7 @@ export async function copyImage(
   try {
     const chunk = src.objectSize;
     const chunks = Math.ceil(size / chunk);
+    let copied = 0;
     await forEachObject(
       0,
       chunks,
@@ -58,8 +59,11 @@ export async function copyImage(
         for (const run of nonZeroRuns(data, sparseSize > 0 ? sparseSize : data.length)) {
           await writeImage(dest, offset + run.offset, data.subarray(run.offset, run.offset + run.length));
         }
+        // librbd's copy reports bytes copied so far.
+        copied += data.length;
+        progress?.(copied, size);
       },
-      { limit: src.concurrentManagementOps, progress },
+      { limit: src.concurrentManagementOps },
     );
     await flushImage(dest);
   } finally {

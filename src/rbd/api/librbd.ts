@@ -693,7 +693,6 @@ export class ImageHandle {
       'metadata_remove',
       () => executeMetadataRemove(this.ictx, key),
       (w, id) => w.notifyMetadataRemove(id, key),
-      { filterErrors: [-2] },
     );
   }
 

@@ -7,7 +7,9 @@
  *   an op fails (other than ENOENT): no new ops start, in-flight ones finish,
  *   the first error is thrown; `isCanceled()` true: same, with ERESTART.
  *
- * Progress is reported after each object, as `(objectsDone, total)`.
+ * Progress is reported as each object starts, as `(objectNo, end)` — what
+ * librbd's AsyncObjectThrottle hands its ProgressContext (the CLI prints the
+ * final 100% itself).
  */
 import { CephError, isCephError } from '../../common/errors.js';
 
@@ -27,7 +29,6 @@ export async function forEachObject(
 ): Promise<void> {
   const total = end - start;
   let next = start;
-  let done = 0;
   let failure: unknown = null;
   const worker = async (): Promise<void> => {
     while (failure === null && next < end) {
@@ -36,13 +37,12 @@ export async function forEachObject(
         return;
       }
       const objectNo = next++;
+      o.progress?.(objectNo, end);
       try {
         await op(objectNo);
       } catch (err) {
         if (!isCephError(err, 'ENOENT') && failure === null) failure = err;
       }
-      done++;
-      o.progress?.(done, total);
     }
   };
   const workers: Promise<void>[] = [];

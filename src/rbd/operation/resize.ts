@@ -23,18 +23,16 @@ export async function resizeImage(
 ): Promise<void> {
   ictx.assertWritable();
   const originalSize = ictx.header.size;
-  if (newSize === originalSize) {
-    progress?.(1, 1);
-    return;
-  }
+  // librbd reports no progress for a resize: the CLI prints only its final 100%.
+  void progress;
+  if (newSize === originalSize) return;
   const shrinking = newSize < originalSize;
   if (shrinking && !allowShrink)
     throw new CephError('EINVAL', 'shrinking an image is only allowed with allow_shrink');
   await ictx.drainWrites();
-  if (shrinking) await trimImage(ictx, originalSize, newSize, progress);
+  if (shrinking) await trimImage(ictx, originalSize, newSize);
   else await ictx.objectMap?.resize(newSize);
   await cls.setSizeOn(ictx.mdIoCtx, ictx.headerOid, newSize);
   if (shrinking) await ictx.objectMap?.resize(newSize);
   await refreshImage(ictx);
-  if (!shrinking) progress?.(1, 1);
 }

@@ -33,8 +33,6 @@ export async function trimImage(
       limit: ictx.concurrentManagementOps,
       progress,
     });
-  } else {
-    progress?.(1, 1);
   }
 
   if (deleteOffset > newSize) {
