@@ -13,6 +13,7 @@
  *               unlocks again) → ACQUIRED_LOCK notify → LOCKED
  *   release:  PRE_RELEASE (hooks.preRelease: stop ops, block and flush IO, close
  *             object map) → UNLOCK → RELEASED_LOCK notify → hooks.postRelease
+ *   reacquire (after a rewatch): set_cookie → ACQUIRED_LOCK again (our client id changed)
  *   a peer's REQUEST_LOCK → policy.lockRequested (AutomaticPolicy: release now)
  *
  * It is the watcher's `WatcherLockView` and the ImageCtx's `ImageLockState`.
@@ -46,6 +47,8 @@ export interface ExclusiveLockWatcher {
   notifyReleasedLock(): void;
   notifyRequestLock(): void;
   flush(): Promise<void>;
+  /** Wait for operations run for peers and their ASYNC_COMPLETE notifies. */
+  flushRemoteOperations(): Promise<void>;
   setLock(lock: WatcherLockView | null): void;
 }
 
@@ -222,8 +225,20 @@ export class ExclusiveLock extends ManagedLock implements WatcherLockView {
     return 0;
   }
 
+  /** After a rewatch the lock is ours under a new client id (new watch handle): announce it again. */
+  protected override postReacquireLockHandler(r: number): Promise<number> {
+    if (r >= 0) this.imageWatcher.notifyAcquiredLock();
+    return Promise.resolve(r);
+  }
+
+  /**
+   * `PreReleaseRequest`: the host cancels and drains its work (ops, IO,
+   * object map); operations we run for peers finish and their completions go
+   * out (FLUSH_NOTIFIES) before the lock does.
+   */
   protected override async preReleaseLockHandler(shuttingDown: boolean): Promise<number> {
     await this.hooks.preRelease?.(shuttingDown);
+    await this.imageWatcher.flushRemoteOperations();
     return 0;
   }
 

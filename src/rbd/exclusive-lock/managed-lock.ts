@@ -240,6 +240,11 @@ export class ManagedLock {
     return Promise.resolve(r);
   }
 
+  /** After a reacquire (the lock moved to a new cookie, or did not need to): `r` is its result. */
+  protected postReacquireLockHandler(r: number): Promise<number> {
+    return Promise.resolve(r);
+  }
+
   protected preReleaseLockHandler(_shuttingDown: boolean): Promise<number> {
     return Promise.resolve(0);
   }
@@ -395,7 +400,8 @@ export class ManagedLock {
     const newCookie = encodeLockCookie(handle);
     if (newCookie === this.cookie) {
       log.debug(10, 'skipping reacquire since cookie still valid');
-      this.completeActiveAction(LockState.LOCKED, 0);
+      const post = await this.postReacquireLockHandler(0).catch(errnoOf);
+      this.completeActiveAction(LockState.LOCKED, post);
       return;
     }
     this.setState(LockState.REACQUIRING);
@@ -422,7 +428,8 @@ export class ManagedLock {
     } else {
       this.cookie = newCookie;
     }
-    this.completeActiveAction(LockState.LOCKED, r);
+    const post = await this.postReacquireLockHandler(r).catch(errnoOf);
+    this.completeActiveAction(LockState.LOCKED, post);
   }
 
   // ------------------------------------------------------------------ release

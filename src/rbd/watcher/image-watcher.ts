@@ -230,6 +230,8 @@ export class ImageWatcher {
   /** Notifications, notifies and remote operations under way (drained by shutDown). */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly sentNotifies = new Set<Promise<unknown>>();
+  /** Operations we run for peers, until their ASYNC_COMPLETE went out. */
+  private readonly remoteOperations = new Set<Promise<unknown>>();
 
   constructor(o: ImageWatcherOptions) {
     this.io = o.io;
@@ -332,6 +334,16 @@ export class ImageWatcher {
 
   unblockNotifies(): void {
     if (this.notifiesBlocked > 0) this.notifiesBlocked--;
+  }
+
+  /**
+   * Wait until the operations we run for peers have finished and their
+   * ASYNC_COMPLETE went out (the lock's pre-release does this before giving
+   * the lock up, so a requester hears the result before RELEASED_LOCK).
+   */
+  async flushRemoteOperations(): Promise<void> {
+    while (this.remoteOperations.size > 0) await Promise.allSettled([...this.remoteOperations]);
+    await this.flush();
   }
 
   /** Wait for the notifies this watcher sent (`Notifier::flush`). */
@@ -985,9 +997,9 @@ export class ImageWatcher {
       const key = asyncRequestKey(id);
       log.debug(10, () => `remote request: ${key}`);
       const progress: ProgressCallback = (offset, total) => this.scheduleAsyncProgress(id, offset, total);
-      void this.track(
-        this.runOperation(execute, progress).then((result) => this.sendAsyncComplete(id, result)),
-      );
+      const op = this.runOperation(execute, progress).then((result) => this.sendAsyncComplete(id, result));
+      void this.track(op);
+      void this.track(op, this.remoteOperations);
     }
     return encodeResponseMessage(prepared.r);
   }
@@ -1009,6 +1021,9 @@ export class ImageWatcher {
     // Our own request reached us because we became the owner meanwhile: the sender must restart.
     if (sameClientId(id.clientId, this.getClientId())) return { r: -Errno.ERESTART, isNew: false };
     const key = asyncRequestKey(id);
+    // A run that ended in ERESTART (we lost the lock meanwhile) is not an answer: run it again if
+    // the lock came back to us. (Ceph replays the recorded ERESTART, and the requester spins.)
+    if (this.asyncComplete.get(key)?.r === -Errno.ERESTART) this.asyncComplete.delete(key);
     if (!this.asyncPending.has(key) && !this.asyncComplete.has(key)) {
       this.asyncPending.add(key);
       return { r: 0, isNew: true };

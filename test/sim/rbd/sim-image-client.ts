@@ -37,6 +37,8 @@ export class SimImageClient implements InvokeAsyncRequestHost {
   /** Make the next postAcquire hook fail with this errno name. */
   failPostAcquire: 'EIO' | undefined;
   private requestSeq = 0n;
+  /** Local operations in flight: the pre-release hook waits for them, as ImageCtx's must. */
+  private readonly localOps = new Set<Promise<unknown>>();
 
   constructor(
     readonly cluster: FakeHeaderCluster,
@@ -60,16 +62,16 @@ export class SimImageClient implements InvokeAsyncRequestHost {
             resize: async (size, _allowShrink, progress) => {
               await work('resize', progress);
               this.size = size;
-              this.executed.push(`resize ${size}`);
+              this.record(`resize ${size}`);
               await this.watcher.notifyHeaderUpdate();
             },
             flatten: async (progress) => {
               await work('flatten', progress);
-              this.executed.push('flatten');
+              this.record('flatten');
             },
             snapCreate: async (_ns, name) => {
               if (this.executed.includes(`snap ${name}`)) throw new CephError('EEXIST', name);
-              this.executed.push(`snap ${name}`);
+              this.record(`snap ${name}`);
             },
           });
     const host: ImageWatcherHost = {
@@ -112,9 +114,9 @@ export class SimImageClient implements InvokeAsyncRequestHost {
           this.failPostAcquire = undefined;
           return fail ? Promise.reject(new CephError(fail, 'post acquire')) : Promise.resolve();
         },
-        preRelease: (shuttingDown) => {
+        preRelease: async (shuttingDown) => {
           this.events.push(`pre-release${shuttingDown ? ' shutdown' : ''}`);
-          return Promise.resolve();
+          while (this.localOps.size > 0) await Promise.allSettled([...this.localOps]);
         },
         postRelease: (shuttingDown) => {
           this.events.push(`post-release${shuttingDown ? ' shutdown' : ''}`);
@@ -140,6 +142,20 @@ export class SimImageClient implements InvokeAsyncRequestHost {
   async close(): Promise<void> {
     await this.lock.shutDown();
     await this.watcher.shutDown();
+  }
+
+  /** Note an operation's effect; a crashed (frozen) process has none. */
+  record(what: string): void {
+    if (this.io.alive) this.executed.push(what);
+  }
+
+  /** Run a maintenance operation here (we own the lock); release waits for it. */
+  runLocal(fn: () => Promise<void>): Promise<void> {
+    const p = fn();
+    this.localOps.add(p);
+    const forget = () => this.localOps.delete(p);
+    p.then(forget, forget);
+    return p;
   }
 
   nextRequestId(): bigint {

@@ -159,11 +159,24 @@ test('image watcher: a new lock owner announcing itself cancels our waiting requ
   const third = await SimImageClient.open(owner.cluster, OID, clock);
   const waiting = watchOutcome(peer.watcher.notifyFlatten(peer.nextRequestId()));
   await drive(clock, () => owner.watcher['asyncPending'].size === 1, 'running');
-  // The owner hands the lock to a third client (which requested it).
+  const announce = encodeNotifyMessage({ op: NotifyOp.ACQUIRED_LOCK, clientId: third.watcher.getClientId() });
+  void third.io.notify(OID, announce, 5000);
+  await drive(clock, () => waiting.done, 'cancel');
+  assert.ok(isCephError(waiting.error, 'ERESTART'));
+});
+
+test('image watcher: a lock hand-over waits for the operation run for a peer; the peer hears its result first', async () => {
+  const { clock, cluster, owner, peer } = await twoClients({ opSteps: 5 });
+  const third = await SimImageClient.open(owner.cluster, OID, clock);
+  const waiting = watchOutcome(peer.watcher.notifyFlatten(peer.nextRequestId()));
+  await drive(clock, () => owner.watcher['asyncPending'].size === 1, 'running');
   const taken = watchOutcome(third.lock.acquireLock());
   await drive(clock, () => waiting.done && taken.done, 'hand-over');
-  assert.ok(isCephError(waiting.error, 'ERESTART'));
+  assert.equal(waiting.error, undefined);
+  assert.deepEqual(owner.executed, ['flatten']);
   assert.ok(third.lock.isLockOwner());
+  const ops = sent(cluster, owner).map((p) => p.op);
+  assert.ok(ops.indexOf(NotifyOp.ASYNC_COMPLETE) < ops.indexOf(NotifyOp.RELEASED_LOCK));
 });
 
 test('image watcher: HEADER_UPDATE reaches the host and is acked with ResponseMessage(0)', async () => {
