@@ -58,6 +58,16 @@ export const RBD_FEATURES_SINGLE_CLIENT =
   RbdFeature.JOURNALING |
   RbdFeature.DIRTY_CACHE;
 
+/** Features librbd turns on by itself (never listed for `--image-feature`). */
+export const RBD_FEATURES_IMPLICIT_ENABLE =
+  RbdFeature.STRIPINGV2 |
+  RbdFeature.DATA_POOL |
+  RbdFeature.FAST_DIFF |
+  RbdFeature.OPERATIONS |
+  RbdFeature.MIGRATING |
+  RbdFeature.NON_PRIMARY |
+  RbdFeature.DIRTY_CACHE;
+
 /** The cls_lock name of the exclusive lock on the header. */
 export const RBD_LOCK_NAME = 'rbd_lock';
 /** Image ids are cut to this length so the block name prefix stays bounded. */

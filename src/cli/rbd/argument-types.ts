@@ -84,62 +84,21 @@ export const SWITCH_ARGUMENTS: ReadonlySet<string> = new Set([
   IGNORE_QUIESCE_ERROR,
 ]);
 
-/** Feature bits (include/rbd/features.h). */
-export const RbdFeature = {
-  LAYERING: 1n,
-  STRIPINGV2: 2n,
-  EXCLUSIVE_LOCK: 4n,
-  OBJECT_MAP: 8n,
-  FAST_DIFF: 16n,
-  DEEP_FLATTEN: 32n,
-  JOURNALING: 64n,
-  DATA_POOL: 128n,
-  OPERATIONS: 256n,
-  MIGRATING: 512n,
-  NON_PRIMARY: 1024n,
-  DIRTY_CACHE: 2048n,
-} as const;
-
-/** Bit → name, in bit order (ImageFeatures::FEATURE_MAPPING). */
-export const FEATURE_MAPPING: readonly (readonly [bigint, string])[] = [
-  [RbdFeature.LAYERING, 'layering'],
-  [RbdFeature.STRIPINGV2, 'striping'],
-  [RbdFeature.EXCLUSIVE_LOCK, 'exclusive-lock'],
-  [RbdFeature.OBJECT_MAP, 'object-map'],
-  [RbdFeature.FAST_DIFF, 'fast-diff'],
-  [RbdFeature.DEEP_FLATTEN, 'deep-flatten'],
-  [RbdFeature.JOURNALING, 'journaling'],
-  [RbdFeature.DATA_POOL, 'data-pool'],
-  [RbdFeature.OPERATIONS, 'operations'],
-  [RbdFeature.MIGRATING, 'migrating'],
-  [RbdFeature.NON_PRIMARY, 'non-primary'],
-  [RbdFeature.DIRTY_CACHE, 'dirty-cache'],
-];
-
-export const RBD_FEATURES_MUTABLE =
-  RbdFeature.EXCLUSIVE_LOCK |
-  RbdFeature.OBJECT_MAP |
-  RbdFeature.FAST_DIFF |
-  RbdFeature.JOURNALING |
-  RbdFeature.NON_PRIMARY |
-  RbdFeature.DIRTY_CACHE;
-export const RBD_FEATURES_DISABLE_ONLY = RbdFeature.DEEP_FLATTEN;
-/** Features librbd turns on by itself, so `--image-feature` help does not list them. */
-export const RBD_FEATURES_IMPLICIT_ENABLE =
-  RbdFeature.STRIPINGV2 |
-  RbdFeature.DATA_POOL |
-  RbdFeature.FAST_DIFF |
-  RbdFeature.OPERATIONS |
-  RbdFeature.MIGRATING |
-  RbdFeature.NON_PRIMARY |
-  RbdFeature.DIRTY_CACHE;
-/** Features that assume one writer; `--image-shared` clears them. */
-export const RBD_FEATURES_SINGLE_CLIENT =
-  RbdFeature.EXCLUSIVE_LOCK |
-  RbdFeature.OBJECT_MAP |
-  RbdFeature.FAST_DIFF |
-  RbdFeature.JOURNALING |
-  RbdFeature.DIRTY_CACHE;
+// Feature bits and sets are librbd's (src/rbd/constants.ts); the CLI names them as Ceph's tool does.
+export {
+  RbdFeature,
+  RBD_FEATURE_NAMES as FEATURE_MAPPING,
+  RBD_FEATURES_MUTABLE,
+  RBD_FEATURES_DISABLE_ONLY,
+  RBD_FEATURES_IMPLICIT_ENABLE,
+  RBD_FEATURES_SINGLE_CLIENT,
+} from '../../rbd/constants.js';
+import {
+  RBD_FEATURE_NAMES as FEATURE_MAPPING,
+  RBD_FEATURES_DISABLE_ONLY,
+  RBD_FEATURES_IMPLICIT_ENABLE,
+  RBD_FEATURES_MUTABLE,
+} from '../../rbd/constants.js';
 export const RBD_DEFAULT_FEATURES = 61n;
 
 /** `rbd_default_features` as a mask: the config keeps the decimal value; names are accepted too. */
