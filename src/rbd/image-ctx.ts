@@ -102,6 +102,22 @@ export interface ImageObjectMap {
   resize(newSizeBytes: number): Promise<void>;
 }
 
+/** An IO event as the journal records it before the data reaches the objects (librbd::journal::EventEntry). */
+export type JournalIoEvent =
+  | { type: 'write'; offset: number; data: Buffer }
+  | { type: 'discard'; offset: number; length: number; granularityBytes: number }
+  | { type: 'writesame'; offset: number; length: number; pattern: Buffer }
+  | { type: 'compare-and-write'; offset: number; compare: Buffer; data: Buffer };
+
+/**
+ * The image journal (journaling feature, next issue): IO events are appended
+ * and made safe before the object writes, as librbd's ImageRequest does with
+ * `append_io_event`. Null while the image has no journal.
+ */
+export interface ImageJournal {
+  appendIoEvent(event: JournalIoEvent): Promise<void>;
+}
+
 export interface ImageCtxOptions {
   rados: Rados;
   config: Config;
@@ -140,6 +156,8 @@ export class ImageCtx {
   exclusiveLock: ExclusiveLock | null = null;
   /** A peer announced a header change; the next maintenance op refreshes first. */
   refreshPending = false;
+  /** Set while the journal is open (journaling feature, lock held); null otherwise. */
+  journal: ImageJournal | null = null;
   /** Set while the object map is open (object-map feature, lock held). */
   objectMap: ImageObjectMap | null = null;
   /** Set when the image was closed; further IO fails with ESHUTDOWN. */

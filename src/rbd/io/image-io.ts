@@ -5,13 +5,13 @@
  * once; the Objecter's `objecter_inflight_ops` bounds the total.
  *
  *   write:   <start> → EROFS check → clip → [exclusive lock: acquire]
- *            → (journal: append the IO event — next issue) → OBJECT WRITES → <finish>
+ *            → [journal open: APPEND_IO_EVENT (safe before the data goes out)] → OBJECT WRITES → <finish>
  *   read:    <start> → clip → OBJECT READS (parent fall-through) → assemble → <finish>
  *   discard: <start> → clip → prune to rbd_discard_granularity_bytes
  *            → per object: REMOVE (whole) | TRUNCATE (to its end) | ZERO → <finish>
  */
 import { CephError } from '../../common/errors.js';
-import type { ImageCtx } from '../image-ctx.js';
+import type { ImageCtx, JournalIoEvent } from '../image-ctx.js';
 import { CompareMismatchError, readObject, writeObject, type ObjectWrite } from './object-io.js';
 import { fileToExtents, getFileOffset, type ObjectExtent } from './striper.js';
 
@@ -63,10 +63,11 @@ function gather(data: Buffer, x: ObjectExtent): Buffer {
 }
 
 /** Common prologue of every write: writable, open, lock held. */
-async function startWrite(ictx: ImageCtx): Promise<void> {
+async function startWrite(ictx: ImageCtx, event?: JournalIoEvent): Promise<void> {
   ictx.assertOpen();
   ictx.assertWritable();
   if (ictx.lock) await ictx.lock.acquireLock();
+  if (ictx.journal && event) await ictx.journal.appendIoEvent(event);
 }
 
 /** Run object writes concurrently, tracked so flush and lock release can wait for them. */
@@ -77,7 +78,7 @@ async function runWrites(ictx: ImageCtx, writes: { objectNo: number; write: Obje
 }
 
 export async function writeImage(ictx: ImageCtx, offset: number, data: Buffer): Promise<number> {
-  await startWrite(ictx);
+  await startWrite(ictx, { type: 'write', offset, data });
   const len = clipIo(ictx, offset, data.length);
   if (len === 0) return 0;
   const writes = fileToExtents(ictx.layout, offset, len).map((x) => ({
@@ -98,7 +99,7 @@ export async function discardImage(
   length: number,
   granularityBytes = discardGranularity(ictx),
 ): Promise<number> {
-  await startWrite(ictx);
+  await startWrite(ictx, { type: 'discard', offset, length, granularityBytes });
   const len = clipIo(ictx, offset, length);
   if (len === 0) return 0;
   const objectSize = ictx.objectSize;
@@ -141,7 +142,7 @@ export async function writeSameImage(
   if (ictx.config.getValue('rbd_discard_on_zeroed_write_same') === true && pattern.every((b) => b === 0)) {
     return discardImage(ictx, offset, length, 0);
   }
-  await startWrite(ictx);
+  await startWrite(ictx, { type: 'writesame', offset, length, pattern });
   const len = clipIo(ictx, offset, length);
   if (len === 0) return 0;
   const writes = fileToExtents(ictx.layout, offset, len).map((x) => {
@@ -179,7 +180,7 @@ export async function compareAndWriteImage(
 ): Promise<number> {
   if (compare.length !== data.length)
     throw new CephError('EINVAL', 'compare and write buffers differ in length');
-  await startWrite(ictx);
+  await startWrite(ictx, { type: 'compare-and-write', offset, compare, data });
   const len = clipIo(ictx, offset, data.length);
   if (len === 0) return 0;
   const extents = fileToExtents(ictx.layout, offset, len);
