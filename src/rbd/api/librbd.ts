@@ -140,6 +140,8 @@ async function runMaintenance(
   o: { permitSnapshot?: boolean; filterErrors?: number[] } = {},
 ): Promise<void> {
   ictx.assertOpen();
+  // One request id for every attempt: an owner that already ran it answers with the recorded result.
+  const requestId = reserveAsyncRequestId();
   await invokeAsyncRequest(
     {
       readOnly: ictx.readOnly,
@@ -162,7 +164,7 @@ async function runMaintenance(
       remote: async () => {
         const watcher = ictx.watcher;
         if (!watcher) throw new CephError('EROFS', 'image is not watched');
-        await remote(watcher, reserveAsyncRequestId());
+        await remote(watcher, requestId);
       },
     },
   );

@@ -32,9 +32,14 @@ export async function readImage(
 ): Promise<Buffer> {
   ictx.assertOpen();
   const len = clipIo(ictx, offset, length, snapId);
-  const out = Buffer.alloc(len);
-  if (len === 0) return out;
+  if (len === 0) return Buffer.alloc(0);
   const extents = fileToExtents(ictx.layout, offset, len);
+  // One object range covering the whole request: hand its buffer back without a copy.
+  if (extents.length === 1 && extents[0]!.bufferExtents.length === 1) {
+    const x = extents[0]!;
+    return readObject(ictx, x.objectNo, x.offset, x.length, snapId);
+  }
+  const out = Buffer.allocUnsafe(len);
   await Promise.all(
     extents.map(async (x) => {
       const data = await readObject(ictx, x.objectNo, x.offset, x.length, snapId);
