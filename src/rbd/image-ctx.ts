@@ -215,6 +215,11 @@ export class ImageCtx {
     return snap.size;
   }
 
+  /** RBD_FLAG_* of the head (CEPH_NOSNAP) or of a snapshot's object map, as last refreshed. */
+  flagsAt(snapId: bigint): bigint {
+    return snapId === CEPH_NOSNAP ? this.header.flags : (this.header.snaps.get(snapId)?.flags ?? 0n);
+  }
+
   /** The current size: the open snapshot's, or the head's. */
   get size(): number {
     return this.sizeAt(this.snapId);

@@ -11,6 +11,7 @@
  * (exit status 234, as the real tool's). Output goes through `RadosIo` so
  * tests can capture it.
  */
+import { guardStdout } from '../common/stdout.js';
 import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -86,18 +87,6 @@ const COMMANDS: Record<string, CommandHandler> = {
   ...snapCommands,
   ...benchCommands,
 };
-
-let stdoutGuarded = false;
-
-/** A closed stdout (`rados ls | head`) ends the tool quietly, as SIGPIPE ends the real one. */
-function guardStdout(): void {
-  if (stdoutGuarded) return;
-  stdoutGuarded = true;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(141);
-    throw err;
-  });
-}
 
 export const processIo: RadosIo = {
   stdout: (data) => {

@@ -77,24 +77,9 @@ export interface LibrbdConnector {
   connect(config: Config): Promise<RadosClient>;
 }
 
-/** librbd image options (RBD_IMAGE_OPTION_*) that `create`, `clone`, `import` and `cp` set. */
-export interface ImageOptions {
-  /** 1 or 2 (rbd_default_format otherwise). */
-  format?: number;
-  order?: number;
-  features?: bigint;
-  /** Features to drop from the default set (`--image-shared` with default features). */
-  featuresClear?: bigint;
-  stripeUnit?: number;
-  stripeCount?: number;
-  dataPool?: string;
-  journalOrder?: number;
-  journalSplayWidth?: number;
-  journalPool?: string;
-  /** copy/deep copy: flatten the destination. */
-  flatten?: boolean;
-  mirrorImageMode?: 'journal' | 'snapshot';
-}
+/** librbd image options (RBD_IMAGE_OPTION_*): librbd's own type. */
+import type { ImageOptions } from '../../rbd/api/librbd.js';
+export type { ImageOptions };
 
 /** `RBD::list2` entry (image_spec_t). */
 export interface ImageSpec {

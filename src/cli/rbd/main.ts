@@ -8,6 +8,7 @@
  * The librbd behind the commands comes from a `LibrbdConnector`; by default
  * the one src/rbd/ exports as `librbdConnector`.
  */
+import { guardStdout } from '../common/stdout.js';
 import { createInterface } from 'node:readline';
 import { parseCommonArgs } from '../../common/argparse.js';
 import { cephVersionLine } from '../../common/version.js';
@@ -17,18 +18,6 @@ import type { RbdContext, RbdIo } from './context.js';
 import type { LibrbdConnector } from './librbd-api.js';
 import { Shell } from './shell.js';
 import { CliExit, systemLocalTime } from './utils.js';
-
-let stdoutGuarded = false;
-
-/** A closed stdout (`rbd export x - | head`) ends the tool quietly, as SIGPIPE ends the real one. */
-function guardStdout(): void {
-  if (stdoutGuarded) return;
-  stdoutGuarded = true;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(141);
-    throw err;
-  });
-}
 
 export const processIo: RbdIo = {
   stdout: (data) => {

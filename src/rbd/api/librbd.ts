@@ -99,10 +99,13 @@ export class PoolHandle {
   }
 }
 
+/** librbd image options (RBD_IMAGE_OPTION_*) that create, clone, import and copy take. */
 export interface ImageOptions {
+  /** 1 or 2 (only 2 can be created). */
   format?: number;
   order?: number;
   features?: bigint;
+  /** Features to drop from the default set (`--image-shared` with default features). */
   featuresClear?: bigint;
   stripeUnit?: number;
   stripeCount?: number;
@@ -110,7 +113,9 @@ export interface ImageOptions {
   journalOrder?: number;
   journalSplayWidth?: number;
   journalPool?: string;
+  /** copy / deep copy: flatten the destination. */
   flatten?: boolean;
+  mirrorImageMode?: 'journal' | 'snapshot';
 }
 
 function createOptions(size: number, o: ImageOptions): CreateImageOptions {
@@ -356,8 +361,7 @@ export class ImageHandle {
   }
 
   async getFlags(): Promise<bigint> {
-    const i = this.ictx;
-    return i.snapId === CEPH_NOSNAP ? i.header.flags : (i.header.snaps.get(i.snapId)?.flags ?? 0n);
+    return this.ictx.flagsAt(this.ictx.snapId);
   }
 
   getStripeUnit(): number {

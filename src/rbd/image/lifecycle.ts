@@ -49,8 +49,7 @@ export function objectMapImage(ictx: ImageCtx): ObjectMapImage {
     },
     sizeAt: (snapId) => ictx.sizeAt(snapId),
     snapIds: () => ictx.header.snapIds,
-    flagsAt: (snapId) =>
-      snapId === CEPH_NOSNAP ? ictx.header.flags : (ictx.header.snaps.get(snapId)?.flags ?? 0n),
+    flagsAt: (snapId) => ictx.flagsAt(snapId),
     updateFlags: async (snapId, flags, mask) => {
       await cls.setFlagsOn(ictx.mdIoCtx, ictx.headerOid, snapId, flags, mask);
       if (snapId === CEPH_NOSNAP) ictx.header.flags = (ictx.header.flags & ~mask) | (flags & mask);

@@ -24,11 +24,11 @@ import { isCephError } from '../../common/errors.js';
 import { CEPH_NOSNAP } from '../../encoding/osd-types.js';
 import { ObjectWriteOperation } from '../../rados/operation.js';
 import * as cls from '../../cls/rbd/client.js';
-import { RBD_OBJECT_MAP_PREFIX } from '../../cls/rbd/types.js';
 import { BitVector } from '../object-map/bit-vector.js';
 import { loadObjectMap } from '../object-map/image.js';
 import { ObjectMap } from '../object-map/object-map.js';
 import { objectMayExist } from '../object-map/rules.js';
+import { invalidFlagsFor, objectMapName } from '../object-map/types.js';
 import { RbdFeature, RbdFlag } from '../constants.js';
 import type { ImageCtx } from '../image-ctx.js';
 
@@ -39,26 +39,12 @@ function openHeadMap(ictx: ImageCtx): ObjectMap | undefined {
 }
 
 /** `rbd_object_map.<id>` (head) or `rbd_object_map.<id>.<%016x snap id>`. */
-export function objectMapObjectName(imageId: string, snapId: bigint = CEPH_NOSNAP): string {
-  const base = RBD_OBJECT_MAP_PREFIX + imageId;
-  return snapId === CEPH_NOSNAP ? base : `${base}.${snapId.toString(16).padStart(16, '0')}`;
-}
-
-/** The RBD_FLAG_* bits that mark a map unusable for this image's features. */
-function invalidFlags(ictx: ImageCtx): bigint {
-  return ictx.testFeatures(RbdFeature.FAST_DIFF)
-    ? RbdFlag.OBJECT_MAP_INVALID | RbdFlag.FAST_DIFF_INVALID
-    : RbdFlag.OBJECT_MAP_INVALID;
-}
-
-/** The RBD_FLAG_* bits of a version as the last refresh read them. */
-function flagsAt(ictx: ImageCtx, snapId: bigint): bigint {
-  return snapId === CEPH_NOSNAP ? ictx.header.flags : (ictx.header.snaps.get(snapId)?.flags ?? 0n);
-}
+export { objectMapName as objectMapObjectName };
+const objectMapObjectName = objectMapName;
 
 /** InvalidateRequest on the stored maps: flag the head's or a snapshot's map invalid in the header. */
 export async function invalidateObjectMap(ictx: ImageCtx, snapId: bigint): Promise<void> {
-  const flags = invalidFlags(ictx);
+  const flags = invalidFlagsFor(ictx.features);
   await cls.setFlagsOn(ictx.mdIoCtx, ictx.headerOid, snapId, flags, flags);
 }
 
@@ -108,7 +94,7 @@ async function foldIntoNext(ictx: ImageCtx, snapId: bigint): Promise<void> {
     if (!isCephError(err, 'ENOENT')) await invalidateObjectMap(ictx, next);
     return;
   }
-  if ((flagsAt(ictx, snapId) & RbdFlag.OBJECT_MAP_INVALID) !== 0n) {
+  if ((ictx.flagsAt(snapId) & RbdFlag.OBJECT_MAP_INVALID) !== 0n) {
     // An invalid map cannot say which objects changed: the next one cannot stay trusted.
     await invalidateObjectMap(ictx, next);
     return;
@@ -140,7 +126,7 @@ export async function objectMapRollback(ictx: ImageCtx, snapId: bigint): Promise
     await invalidateObjectMap(ictx, CEPH_NOSNAP);
     return;
   }
-  if ((flagsAt(ictx, snapId) & RbdFlag.OBJECT_MAP_INVALID) !== 0n) {
+  if ((ictx.flagsAt(snapId) & RbdFlag.OBJECT_MAP_INVALID) !== 0n) {
     await invalidateObjectMap(ictx, CEPH_NOSNAP);
   }
 }
@@ -166,7 +152,7 @@ export async function rollbackSkippable(
   snapId: bigint,
 ): Promise<((objectNo: number) => boolean) | undefined> {
   if (!ictx.testFeatures(RbdFeature.OBJECT_MAP)) return undefined;
-  if (((flagsAt(ictx, CEPH_NOSNAP) | flagsAt(ictx, snapId)) & RbdFlag.OBJECT_MAP_INVALID) !== 0n)
+  if (((ictx.flagsAt(CEPH_NOSNAP) | ictx.flagsAt(snapId)) & RbdFlag.OBJECT_MAP_INVALID) !== 0n)
     return undefined;
   let head: BitVector;
   let snap: BitVector;
