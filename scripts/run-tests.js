@@ -4,7 +4,8 @@
 // Interop suites need real Ceph (ceph-mon, monmaptool...). Outside CI a missing
 // install skips them with a notice; under CI=true it is an error, so CI can
 // never pass without having run them.
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -41,5 +42,23 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+// TAP goes to stdout as it happens; the failure summary goes to a file that is
+// printed last, so a log cut to its tail still names every failed test.
+const summaryDir = mkdtempSync(join(tmpdir(), 'tsceph-test-summary-'));
+const summaryFile = join(summaryDir, 'failures.txt');
+const result = spawnSync(
+  process.execPath,
+  [
+    '--test',
+    '--test-concurrency=1',
+    '--test-reporter=tap',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${new URL('./failure-summary.js', import.meta.url).pathname}`,
+    `--test-reporter-destination=${summaryFile}`,
+    ...files,
+  ],
+  { stdio: 'inherit' },
+);
+if (existsSync(summaryFile)) process.stdout.write(`\n# ---- summary ----\n${readFileSync(summaryFile, 'utf8')}`);
+rmSync(summaryDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);
