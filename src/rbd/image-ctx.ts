@@ -166,6 +166,10 @@ export class ImageCtx {
   readonly copyupsInFlight = new Map<number, Promise<void>>();
   /** Writes and background copy-ups not yet finished (flush and lock release wait for them). */
   private readonly pendingWrites = new Set<Promise<unknown>>();
+  /** Operations holding writes blocked (librbd's block_writes count). */
+  private writeBlocks = 0;
+  /** Settles when the last block is lifted; absent while writes flow. */
+  private writeBlockLifted?: { promise: Promise<void>; resolve: () => void };
 
   constructor(o: ImageCtxOptions) {
     this.rados = o.rados;
@@ -304,6 +308,38 @@ export class ImageCtx {
   /** Remember work started in the background (copy-on-read); its failure is only logged. */
   trackBackground(p: Promise<unknown>): void {
     this.trackWrite(p.catch(() => undefined));
+  }
+
+  /** True while an operation holds new writes back (snapshot create/rollback, resize). */
+  get writesBlocked(): boolean {
+    return this.writeBlocks > 0;
+  }
+
+  /** Settles when writes may flow again (at once when they are not blocked). */
+  writesUnblocked(): Promise<void> {
+    return this.writeBlockLifted?.promise ?? Promise.resolve();
+  }
+
+  /**
+   * Run `body` with new writes held back and the writes already issued
+   * finished first (librbd's block_writes … unblock_writes). Blocks nest: a
+   * rollback that resizes holds writes until both are done.
+   */
+  async withWritesBlocked<T>(body: () => Promise<T>): Promise<T> {
+    if (this.writeBlocks++ === 0) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.writeBlockLifted = { promise, resolve };
+    }
+    try {
+      await this.drainWrites();
+      return await body();
+    } finally {
+      if (--this.writeBlocks === 0) {
+        this.writeBlockLifted?.resolve();
+        this.writeBlockLifted = undefined;
+      }
+    }
   }
 
   /** Resolve once every write tracked so far has settled. */

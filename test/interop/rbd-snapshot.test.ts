@@ -644,4 +644,33 @@ test('rbd snapshots: our operations judged by the real rbd CLI', { timeout: 900_
       rejectsWith(snapshotPurge(ictx, undefined, { throwIfProtected: true }), 'EBUSY'),
     );
   });
+
+  await t.test(
+    'writes racing snapshot create: those issued before are in the snapshot, those issued after are not',
+    async () => {
+      // 32 writes go out, then the snapshot is asked for, then 32 more — all in flight together.
+      // The snapshot must hold exactly the first batch: the second waits until the new snap
+      // context is in place (without the block, some would land in the head the snapshot reads).
+      await rbd('create', '--size', '16M', '--image-feature', 'layering', 'w1');
+      const block = 64 * 1024;
+      const fill = (i: number, v: number) => Buffer.alloc(block, v + (i % 7));
+      await withImage('w1', async (ictx) => {
+        const before = Array.from({ length: 32 }, (_, i) => writeImage(ictx, i * 2 * block, fill(i, 1)));
+        const snap = snapshotCreate(ictx, 'mid');
+        const after = Array.from({ length: 32 }, (_, i) =>
+          writeImage(ictx, (i * 2 + 1) * block, fill(i, 100)),
+        );
+        await Promise.all([...before, snap, ...after]);
+      });
+      const expectedSnap = Buffer.alloc(16 * M);
+      const expectedHead = Buffer.alloc(16 * M);
+      for (let i = 0; i < 32; i++) {
+        fill(i, 1).copy(expectedSnap, i * 2 * block);
+        fill(i, 1).copy(expectedHead, i * 2 * block);
+        fill(i, 100).copy(expectedHead, (i * 2 + 1) * block);
+      }
+      assert.equal(await exportMd5('w1@mid'), md5(expectedSnap), 'the snapshot holds the first batch only');
+      assert.equal(await exportMd5('w1'), md5(expectedHead), 'the head holds both batches');
+    },
+  );
 });

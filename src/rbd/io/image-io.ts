@@ -4,8 +4,9 @@
  * assemble the result. Every object request of one call is in flight at
  * once; the Objecter's `objecter_inflight_ops` bounds the total.
  *
- *   write:   <start> → EROFS check → clip → [exclusive lock: acquire]
- *            → [journal open: APPEND_IO_EVENT (safe before the data goes out)] → OBJECT WRITES → <finish>
+ *   write:   <start> → EROFS check → [exclusive lock: acquire] → [writes blocked: wait, then
+ *            acquire again] → (tracked from here) [journal open: APPEND_IO_EVENT (safe before the
+ *            data goes out)] → clip → OBJECT WRITES → <finish>
  *   read:    <start> → clip → OBJECT READS (parent fall-through) → assemble → <finish>
  *   discard: <start> → clip → prune to rbd_discard_granularity_bytes
  *            → per object: REMOVE (whole) | TRUNCATE (to its end) | ZERO → <finish>
@@ -67,31 +68,45 @@ function gather(data: Buffer, x: ObjectExtent): Buffer {
   return Buffer.concat(x.bufferExtents.map((b) => data.subarray(b.offset, b.offset + b.length)));
 }
 
-/** Common prologue of every write: writable, open, lock held. */
-async function startWrite(ictx: ImageCtx, event?: JournalIoEvent): Promise<void> {
+/**
+ * Every image write: refuse when read-only or closed, hold the exclusive lock,
+ * wait while an operation has writes blocked, then run `send` tracked — so a
+ * block, a flush or a lock release that starts later waits for it. Nothing
+ * awaits between the last block check and the tracking.
+ */
+async function runImageWrite<T>(ictx: ImageCtx, event: JournalIoEvent, send: () => Promise<T>): Promise<T> {
   ictx.assertOpen();
   ictx.assertWritable();
-  if (ictx.lock) await ictx.lock.acquireLock();
-  if (ictx.journal && event) await ictx.journal.appendIoEvent(event);
+  for (;;) {
+    if (ictx.lock) await ictx.lock.acquireLock();
+    if (!ictx.writesBlocked) break;
+    await ictx.writesUnblocked();
+    ictx.assertOpen();
+  }
+  const done = (async () => {
+    if (ictx.journal) await ictx.journal.appendIoEvent(event);
+    return send();
+  })();
+  ictx.trackWrite(done);
+  return done;
 }
 
-/** Run object writes concurrently, tracked so flush and lock release can wait for them. */
+/** Run object writes concurrently. */
 async function runWrites(ictx: ImageCtx, writes: { objectNo: number; write: ObjectWrite }[]): Promise<void> {
-  const done = Promise.all(writes.map((w) => writeObject(ictx, w.objectNo, w.write)));
-  ictx.trackWrite(done);
-  await done;
+  await Promise.all(writes.map((w) => writeObject(ictx, w.objectNo, w.write)));
 }
 
 export async function writeImage(ictx: ImageCtx, offset: number, data: Buffer): Promise<number> {
-  await startWrite(ictx, { type: 'write', offset, data });
-  const len = clipIo(ictx, offset, data.length);
-  if (len === 0) return 0;
-  const writes = fileToExtents(ictx.layout, offset, len).map((x) => ({
-    objectNo: x.objectNo,
-    write: { kind: 'write', offset: x.offset, data: gather(data, x) } as ObjectWrite,
-  }));
-  await runWrites(ictx, writes);
-  return len;
+  return runImageWrite(ictx, { type: 'write', offset, data }, async () => {
+    const len = clipIo(ictx, offset, data.length);
+    if (len === 0) return 0;
+    const writes = fileToExtents(ictx.layout, offset, len).map((x) => ({
+      objectNo: x.objectNo,
+      write: { kind: 'write', offset: x.offset, data: gather(data, x) } as ObjectWrite,
+    }));
+    await runWrites(ictx, writes);
+    return len;
+  });
 }
 
 /**
@@ -104,28 +119,29 @@ export async function discardImage(
   length: number,
   granularityBytes = discardGranularity(ictx),
 ): Promise<number> {
-  await startWrite(ictx, { type: 'discard', offset, length, granularityBytes });
-  const len = clipIo(ictx, offset, length);
-  if (len === 0) return 0;
-  const objectSize = ictx.objectSize;
-  const g = Math.min(granularityBytes, objectSize);
-  const writes: { objectNo: number; write: ObjectWrite }[] = [];
-  for (const x of fileToExtents(ictx.layout, offset, len)) {
-    let start = x.offset;
-    let end = x.offset + x.length;
-    if (g > 0 && (g < objectSize || end < objectSize)) {
-      start = Math.ceil(start / g) * g;
-      end = Math.floor(end / g) * g;
-      if (start >= end) continue;
+  return runImageWrite(ictx, { type: 'discard', offset, length, granularityBytes }, async () => {
+    const len = clipIo(ictx, offset, length);
+    if (len === 0) return 0;
+    const objectSize = ictx.objectSize;
+    const g = Math.min(granularityBytes, objectSize);
+    const writes: { objectNo: number; write: ObjectWrite }[] = [];
+    for (const x of fileToExtents(ictx.layout, offset, len)) {
+      let start = x.offset;
+      let end = x.offset + x.length;
+      if (g > 0 && (g < objectSize || end < objectSize)) {
+        start = Math.ceil(start / g) * g;
+        end = Math.floor(end / g) * g;
+        if (start >= end) continue;
+      }
+      let write: ObjectWrite;
+      if (start === 0 && end === objectSize) write = { kind: 'remove' };
+      else if (end === objectSize) write = { kind: 'truncate', offset: start };
+      else write = { kind: 'zero', offset: start, length: end - start };
+      writes.push({ objectNo: x.objectNo, write });
     }
-    let write: ObjectWrite;
-    if (start === 0 && end === objectSize) write = { kind: 'remove' };
-    else if (end === objectSize) write = { kind: 'truncate', offset: start };
-    else write = { kind: 'zero', offset: start, length: end - start };
-    writes.push({ objectNo: x.objectNo, write });
-  }
-  await runWrites(ictx, writes);
-  return len;
+    await runWrites(ictx, writes);
+    return len;
+  });
 }
 
 /** The granularity librbd prunes discards to (`rbd_skip_partial_discard` / `rbd_discard_granularity_bytes`). */
@@ -147,29 +163,30 @@ export async function writeSameImage(
   if (ictx.config.getValue('rbd_discard_on_zeroed_write_same') === true && pattern.every((b) => b === 0)) {
     return discardImage(ictx, offset, length, 0);
   }
-  await startWrite(ictx, { type: 'writesame', offset, length, pattern });
-  const len = clipIo(ictx, offset, length);
-  if (len === 0) return 0;
-  const writes = fileToExtents(ictx.layout, offset, len).map((x) => {
-    const aligned = x.bufferExtents.every(
-      (b) => b.offset % pattern.length === 0 && b.length % pattern.length === 0,
-    );
-    if (aligned && x.bufferExtents.length === 1) {
-      return {
-        objectNo: x.objectNo,
-        write: { kind: 'writesame', offset: x.offset, length: x.length, pattern } as ObjectWrite,
-      };
-    }
-    const data = Buffer.alloc(x.length);
-    let at = 0;
-    for (const b of x.bufferExtents) {
-      for (let i = 0; i < b.length; i++) data[at + i] = pattern[(b.offset + i) % pattern.length]!;
-      at += b.length;
-    }
-    return { objectNo: x.objectNo, write: { kind: 'write', offset: x.offset, data } as ObjectWrite };
+  return runImageWrite(ictx, { type: 'writesame', offset, length, pattern }, async () => {
+    const len = clipIo(ictx, offset, length);
+    if (len === 0) return 0;
+    const writes = fileToExtents(ictx.layout, offset, len).map((x) => {
+      const aligned = x.bufferExtents.every(
+        (b) => b.offset % pattern.length === 0 && b.length % pattern.length === 0,
+      );
+      if (aligned && x.bufferExtents.length === 1) {
+        return {
+          objectNo: x.objectNo,
+          write: { kind: 'writesame', offset: x.offset, length: x.length, pattern } as ObjectWrite,
+        };
+      }
+      const data = Buffer.alloc(x.length);
+      let at = 0;
+      for (const b of x.bufferExtents) {
+        for (let i = 0; i < b.length; i++) data[at + i] = pattern[(b.offset + i) % pattern.length]!;
+        at += b.length;
+      }
+      return { objectNo: x.objectNo, write: { kind: 'write', offset: x.offset, data } as ObjectWrite };
+    });
+    await runWrites(ictx, writes);
+    return len;
   });
-  await runWrites(ictx, writes);
-  return len;
 }
 
 /**
@@ -185,31 +202,32 @@ export async function compareAndWriteImage(
 ): Promise<number> {
   if (compare.length !== data.length)
     throw new CephError('EINVAL', 'compare and write buffers differ in length');
-  await startWrite(ictx, { type: 'compare-and-write', offset, compare, data });
-  const len = clipIo(ictx, offset, data.length);
-  if (len === 0) return 0;
-  const extents = fileToExtents(ictx.layout, offset, len);
-  if (extents.length !== 1) throw new CephError('EINVAL', 'compare and write must stay within one object');
-  const x = extents[0]!;
-  try {
-    await runWrites(ictx, [
-      {
-        objectNo: x.objectNo,
-        write: {
-          kind: 'compare-and-write',
-          offset: x.offset,
-          compare: gather(compare, x),
-          data: gather(data, x),
+  return runImageWrite(ictx, { type: 'compare-and-write', offset, compare, data }, async () => {
+    const len = clipIo(ictx, offset, data.length);
+    if (len === 0) return 0;
+    const extents = fileToExtents(ictx.layout, offset, len);
+    if (extents.length !== 1) throw new CephError('EINVAL', 'compare and write must stay within one object');
+    const x = extents[0]!;
+    try {
+      await runWrites(ictx, [
+        {
+          objectNo: x.objectNo,
+          write: {
+            kind: 'compare-and-write',
+            offset: x.offset,
+            compare: gather(compare, x),
+            data: gather(data, x),
+          },
         },
-      },
-    ]);
-  } catch (err) {
-    if (err instanceof CompareMismatchError) {
-      throw new CompareMismatchError(getFileOffset(ictx.layout, x.objectNo, err.mismatchOffset));
+      ]);
+    } catch (err) {
+      if (err instanceof CompareMismatchError) {
+        throw new CompareMismatchError(getFileOffset(ictx.layout, x.objectNo, err.mismatchOffset));
+      }
+      throw err;
     }
-    throw err;
-  }
-  return len;
+    return len;
+  });
 }
 
 /** Wait for every write (and copy-up) issued so far. */

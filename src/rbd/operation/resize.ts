@@ -29,10 +29,12 @@ export async function resizeImage(
   const shrinking = newSize < originalSize;
   if (shrinking && !allowShrink)
     throw new CephError('EINVAL', 'shrinking an image is only allowed with allow_shrink');
-  await ictx.drainWrites();
-  if (shrinking) await trimImage(ictx, originalSize, newSize);
-  else await ictx.objectMap?.resize(newSize);
-  await cls.setSizeOn(ictx.mdIoCtx, ictx.headerOid, newSize);
-  if (shrinking) await ictx.objectMap?.resize(newSize);
-  await refreshImage(ictx);
+  // librbd blocks writes for the whole resize: none may land past the new end or race the trim.
+  await ictx.withWritesBlocked(async () => {
+    if (shrinking) await trimImage(ictx, originalSize, newSize);
+    else await ictx.objectMap?.resize(newSize);
+    await cls.setSizeOn(ictx.mdIoCtx, ictx.headerOid, newSize);
+    if (shrinking) await ictx.objectMap?.resize(newSize);
+    await refreshImage(ictx);
+  });
 }

@@ -51,23 +51,24 @@ export async function snapshotCreate(
     throw new CephError('EEXIST', `snapshot ${name} of image ${ictx.name} already exists`);
   }
 
-  // TODO(lead): block new writes here once ImageCtx has a write-block API; draining covers the
-  // writes already issued, which is what makes the snapshot crash-consistent for them.
-  await ictx.drainWrites();
-
-  const snapId = await addSnapshot(ictx, name, namespace);
-
-  let objectMapError: unknown;
-  if (ictx.testFeatures(RbdFeature.OBJECT_MAP) && !o.skipObjectMap) {
-    try {
-      await objectMapSnapshotAdd(ictx, snapId);
-    } catch (err) {
-      // Like librbd: the snapshot exists (its map is flagged invalid); report the failure.
-      objectMapError = err;
+  // New writes wait and those in flight finish first, so the snapshot holds exactly the writes
+  // completed before it (crash-consistent), as librbd's block_writes makes it.
+  const snapId = await ictx.withWritesBlocked(async () => {
+    const id = await addSnapshot(ictx, name, namespace);
+    let objectMapError: unknown;
+    if (ictx.testFeatures(RbdFeature.OBJECT_MAP) && !o.skipObjectMap) {
+      try {
+        await objectMapSnapshotAdd(ictx, id);
+      } catch (err) {
+        // Like librbd: the snapshot exists (its map is flagged invalid); report the failure.
+        objectMapError = err;
+      }
     }
-  }
-  await refreshImage(ictx);
-  if (objectMapError !== undefined) throw objectMapError;
+    // Writes resume only once the image's snap context includes the new snapshot.
+    await refreshImage(ictx);
+    if (objectMapError !== undefined) throw objectMapError;
+    return id;
+  });
   progress?.(1, 1);
   return snapId;
 }

@@ -38,26 +38,27 @@ export async function snapshotRollback(
   ictx.assertWritable();
   const snapId = snapIdOrThrow(ictx, name, namespace);
   const snapSize = snapInfoOrThrow(ictx, snapId).size;
-  await ictx.drainWrites();
+  // Writes stay blocked from the first object rolled back to the refreshed header.
+  await ictx.withWritesBlocked(async () => {
+    const skippable = await rollbackSkippable(ictx, snapId);
 
-  const skippable = await rollbackSkippable(ictx, snapId);
+    if (ictx.header.size !== snapSize) await resizeImage(ictx, snapSize, true);
 
-  if (ictx.header.size !== snapSize) await resizeImage(ictx, snapSize, true);
+    if (ictx.testFeatures(RbdFeature.OBJECT_MAP)) await objectMapRollback(ictx, snapId);
 
-  if (ictx.testFeatures(RbdFeature.OBJECT_MAP)) await objectMapRollback(ictx, snapId);
+    await forEachObject(
+      0,
+      getNumObjects(ictx.layout, snapSize),
+      async (objectNo) => {
+        if (skippable?.(objectNo)) return;
+        await rollbackObject(ictx, objectNo, snapId);
+      },
+      { limit: ictx.concurrentManagementOps, progress },
+    );
 
-  await forEachObject(
-    0,
-    getNumObjects(ictx.layout, snapSize),
-    async (objectNo) => {
-      if (skippable?.(objectNo)) return;
-      await rollbackObject(ictx, objectNo, snapId);
-    },
-    { limit: ictx.concurrentManagementOps, progress },
-  );
-
-  await objectMapReopen(ictx);
-  await refreshImage(ictx);
+    await objectMapReopen(ictx);
+    await refreshImage(ictx);
+  });
 }
 
 /** `selfmanaged_snap_rollback` of one data object (with the head's snap context). */
