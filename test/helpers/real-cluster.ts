@@ -1,16 +1,24 @@
 /**
  * Starts and stops a real Ceph Pacific cluster (1 mon, 1 mgr, N OSDs) on
  * 127.0.0.1 for interop tests and benchmarks: auth none, msgr2 only, its own
- * ports (mon on basePort, everything else in basePort+10..basePort+99) and
- * its own data folder, so several can run side by side. Only the processes
- * this harness started are stopped, by PID.
+ * ports (mon on the first bindable port of basePort..basePort+9, everything
+ * else in basePort+10..basePort+99) and its own data folder, so several can
+ * run side by side. Only the processes this harness started are stopped, by PID.
  *
- *   <start> → WRITE_CONF → MKFS_MON → RUN_MON → WAIT_QUORUM → RUN_MGR
+ * Our port ranges lie inside Linux's ephemeral range (32768–60999), so any
+ * outgoing connection on the machine may hold one — and after it closes, its
+ * TIME_WAIT keeps the port unbindable for 60 s. The mon, whose port is fixed
+ * in the monmap, therefore takes the first of ten ports that binds now, and a
+ * mon that still fails to bind is set up again on the next one.
+ *
+ *   <start> → PICK_MON_PORT → WRITE_CONF → MKFS_MON → RUN_MON → WAIT_QUORUM
+ *             (mon exited: back to PICK_MON_PORT, three attempts) → RUN_MGR
  *           → for each OSD: OSD_NEW → MKFS_OSD → RUN_OSD
  *           → WAIT_OSDS_UP → WAIT_MGR → [CREATE_RBD_POOL] → <ready>
  *   any step fails → stop what was started → throw
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdirSync, rmSync, writeFileSync, openSync, closeSync, existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -21,7 +29,7 @@ const execFileAsync = promisify(execFile);
 export interface RealClusterOptions {
   /** Folder name under the root; also the log prefix. */
   name: string;
-  /** The mon's msgr2 port; other daemons bind in basePort+10..basePort+99. */
+  /** The mon's msgr2 port is one of basePort..basePort+9; other daemons bind in basePort+10..basePort+99. */
   basePort: number;
   /** Number of OSDs (0 for a mon+mgr only cluster). */
   osds: number;
@@ -67,8 +75,29 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
   }
 }
 
+/** How many ports from basePort up the mon may take. */
+const MON_PORT_CHOICES = 10;
+
+/** True when 127.0.0.1:port can be listened on now (Node sets SO_REUSEADDR, as Ceph does). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first port of basePort..basePort+9 not yet tried that can be listened on now. */
+async function pickMonPort(basePort: number, tried: Set<number>): Promise<number> {
+  for (let port = basePort; port < basePort + MON_PORT_CHOICES; port++) {
+    if (!tried.has(port) && (await canListen(port))) return port;
+  }
+  throw new Error(`real cluster: no free mon port in ${basePort}..${basePort + MON_PORT_CHOICES - 1}`);
+}
+
 function confText(
   o: Required<Omit<RealClusterOptions, 'extraGlobal' | 'root'>>,
+  monPort: number,
   dir: string,
   fsid: string,
   extra: Record<string, string>,
@@ -77,7 +106,7 @@ function confText(
   const lines = [
     '[global]',
     `fsid = ${fsid}`,
-    `mon_host = [v2:127.0.0.1:${o.basePort}]`,
+    `mon_host = [v2:127.0.0.1:${monPort}]`,
     'public_addr = 127.0.0.1',
     'cluster_addr = 127.0.0.1',
     'ms_bind_msgr1 = false',
@@ -158,8 +187,7 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
   for (const sub of ['run', 'log', 'mon.a', 'mgr.x', 'crash']) mkdirSync(join(dir, sub), { recursive: true });
   const fsid = randomUUID();
   const confPath = join(dir, 'ceph.conf');
-  writeFileSync(confPath, confText(o, dir, fsid, options.extraGlobal ?? {}));
-  const monAddr = `v2:127.0.0.1:${o.basePort}`;
+  let monAddr = '';
   const children: ChildProcess[] = [];
 
   const run = async (cmd: string, args: string[], timeoutMs = 60_000): Promise<string> => {
@@ -209,30 +237,35 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
       'mon',
       'allow *',
     ]);
-    await run('monmaptool', [
-      '--create',
-      '--clobber',
-      '--fsid',
-      fsid,
-      '--addv',
-      'a',
-      `[${monAddr}]`,
-      join(dir, 'monmap'),
-    ]);
-    await run('ceph-mon', [
-      '-c',
-      confPath,
-      '--mkfs',
-      '-i',
-      'a',
-      '--monmap',
-      join(dir, 'monmap'),
-      '--keyring',
-      join(dir, 'keyring'),
-    ]);
-    // An outgoing connection elsewhere on the machine can hold the mon's port as its ephemeral
-    // port for a moment; the mon then gives up binding and exits. Start it again (bounded).
+    const triedMonPorts = new Set<number>();
     for (let attempt = 1; ; attempt++) {
+      const monPort = await pickMonPort(o.basePort, triedMonPorts);
+      triedMonPorts.add(monPort);
+      monAddr = `v2:127.0.0.1:${monPort}`;
+      writeFileSync(confPath, confText(o, monPort, dir, fsid, options.extraGlobal ?? {}));
+      rmSync(join(dir, 'mon.a'), { recursive: true, force: true });
+      mkdirSync(join(dir, 'mon.a'));
+      await run('monmaptool', [
+        '--create',
+        '--clobber',
+        '--fsid',
+        fsid,
+        '--addv',
+        'a',
+        `[${monAddr}]`,
+        join(dir, 'monmap'),
+      ]);
+      await run('ceph-mon', [
+        '-c',
+        confPath,
+        '--mkfs',
+        '-i',
+        'a',
+        '--monmap',
+        join(dir, 'monmap'),
+        '--keyring',
+        join(dir, 'keyring'),
+      ]);
       const mon = daemon('mon.a', 'ceph-mon', ['-c', confPath, '-i', 'a', '-f']);
       const exited = new Promise<void>((resolve) => mon.once('exit', () => resolve()));
       let monDied = false;
@@ -242,8 +275,13 @@ export async function startRealCluster(options: RealClusterOptions): Promise<Rea
         return (await ceph(['mon', 'stat'], { timeoutMs: 10_000 })).length > 0;
       });
       if (!monDied) break;
-      if (attempt === 3) throw new Error('real cluster: ceph-mon exited three times (port in use?)');
-      await sleep(2000);
+      // The port was taken between the check and the mon's bind (the mon gives up after its own
+      // bind retries and exits): set the mon up again on another port.
+      if (attempt === 3) {
+        throw new Error(
+          `real cluster: ceph-mon exited three times (ports ${[...triedMonPorts].join(', ')} in use?)`,
+        );
+      }
     }
     daemon('mgr.x', 'ceph-mgr', ['-c', confPath, '-i', 'x', '-f']);
     for (let i = 0; i < o.osds; i++) {
