@@ -31,6 +31,7 @@ import { DEFAULT_MESSAGE_FLAGS, decodeMessageHeader2, encodeMessageHeader2 } fro
 import type { Messenger } from './messenger.js';
 import { copyPolicy, type Policy } from './policy.js';
 import { Session, type SessionOwner } from './session.js';
+import { SocketReads } from './socket-reads.js';
 import { OutQueue } from './out-queue.js';
 import { Reservation } from './read-gate.js';
 import { runClientHandshake } from './client-handshake.js';
@@ -434,12 +435,15 @@ export class Connection implements AuthConnection, SessionOwner {
     this.armTick(this.messenger.options.ms_connection_ready_timeout * 1000);
     const addr = this.targetAddr;
     dout(this.log, 1, () => `${this} connecting to ${formatEntityAddr(addr)}`);
+    const reads = new SocketReads();
     const socket = tcpConnect({
       host: addr.ip,
       port: addr.port,
       noDelay: this.messenger.options.ms_tcp_nodelay,
+      onread: reads.onread,
     });
     const session = this.messenger.newSession(socket, this);
+    reads.attach(session.readSink());
     this.session = session;
     socket.once('connect', () => {
       if (session !== this.session || session.closed) return;

@@ -38,6 +38,20 @@ export interface FrameReaderHandlers {
   onAborted?(preamble: Preamble): void;
 }
 
+/**
+ * Data segments at least this long are read straight into their own buffer
+ * (see `directTarget`); smaller ones are cut from the socket's chunks.
+ */
+export const DIRECT_READ_MIN_BYTES = 128 * 1024;
+
+/** A segment being read straight from the socket into `target`. */
+interface DirectSegment {
+  target: Buffer;
+  filled: number;
+  /** Ceph crc32c of target[0, filled), seeded as msgr2 seeds segment crcs. */
+  crc: number;
+}
+
 const enum Step {
   BANNER_HEAD,
   BANNER_PAYLOAD,
@@ -69,6 +83,9 @@ export class FrameReader {
   private bannerPayloadLen = 0;
   private preamble?: Preamble;
   private segments: Buffer[][] = [];
+  /** Crcs already computed while a segment was read directly, by segment index. */
+  private knownCrcs: (number | undefined)[] = [];
+  private direct?: DirectSegment;
   private raw?: Buffer[];
   /** Keep each frame's raw bytes (needed until AUTH_DONE for the pre-auth signature). */
   captureRaw = false;
@@ -92,6 +109,7 @@ export class FrameReader {
   /** Stop for good: later input is ignored (the connection is going away). */
   stop(): void {
     this.step = Step.STOPPED;
+    this.direct = undefined;
     this.chunks = [];
     this.available = 0;
     this.head = 0;
@@ -99,8 +117,61 @@ export class FrameReader {
 
   feed(chunk: Buffer): void {
     if (this.step === Step.STOPPED || chunk.length === 0) return;
+    if (this.direct) {
+      // Bytes read elsewhere while a segment is being read directly: they continue it.
+      const d = this.direct;
+      const n = Math.min(chunk.length, d.target.length - d.filled);
+      chunk.copy(d.target, d.filled, 0, n);
+      this.feedDirect(n);
+      this.feed(chunk.subarray(n));
+      return;
+    }
     this.chunks.push(chunk);
     this.available += chunk.length;
+    this.pump();
+  }
+
+  /**
+   * Where the next socket read should land, when the reader is waiting for
+   * the rest of a large segment (≥ DIRECT_READ_MIN_BYTES, after the gate,
+   * outside pre-auth capture): the unfilled tail of a buffer of the
+   * segment's exact length. The bytes already buffered for it are moved in
+   * first. The kernel then copies the segment to its final place, with no
+   * per-chunk buffers to assemble and collect later. Report what landed with
+   * `feedDirect`. Undefined otherwise: read into any buffer and `feed` it.
+   */
+  directTarget(): Buffer | undefined {
+    if (this.step !== Step.SEGMENTS || this.raw) return undefined;
+    if (!this.direct) {
+      const length = this.preamble!.segments[this.segments.length]!.length;
+      if (length < DIRECT_READ_MIN_BYTES || this.available >= length) return undefined;
+      const target = Buffer.allocUnsafe(length);
+      let filled = 0;
+      for (const slice of this.take(this.available)) {
+        slice.copy(target, filled);
+        filled += slice.length;
+      }
+      this.direct = { target, filled, crc: cephCrc32c(0xffffffff, target.subarray(0, filled)) };
+    }
+    return this.direct.target.subarray(this.direct.filled);
+  }
+
+  /** `n` bytes were read into the buffer `directTarget` returned last. */
+  feedDirect(n: number): void {
+    const d = this.direct;
+    if (this.step === Step.STOPPED || !d || n === 0) return;
+    if (n > d.target.length - d.filled) {
+      this.stop();
+      throw new CephError('EINVAL', `msgr2: direct read of ${n} bytes overruns its segment`);
+    }
+    // The bytes are still in cache: checksum them now rather than in one pass at the epilogue.
+    d.crc = cephCrc32c(d.crc, d.target.subarray(d.filled, d.filled + n));
+    d.filled += n;
+    if (d.filled < d.target.length) return;
+    this.direct = undefined;
+    this.knownCrcs[this.segments.length] = d.crc;
+    this.segments.push([d.target]);
+    if (this.segments.length === this.preamble!.segments.length) this.step = Step.EPILOGUE;
     this.pump();
   }
 
@@ -174,6 +245,7 @@ export class FrameReader {
         this.raw = this.captureRaw ? [] : undefined;
         this.preamble = decodePreamble(this.takeContiguous(PREAMBLE_SIZE));
         this.segments = [];
+        this.knownCrcs = [];
         this.step = Step.GATE;
         if (this.handlers.gate && !this.handlers.gate(this.preamble)) return false;
         if (this.step === Step.GATE) this.step = Step.SEGMENT0;
@@ -202,6 +274,7 @@ export class FrameReader {
         return true;
       }
       case Step.SEGMENTS: {
+        if (this.direct) return false;
         const desc = this.preamble!.segments[this.segments.length]!;
         if (this.available < desc.length) return false;
         this.segments.push(desc.length > 0 ? this.take(desc.length) : []);
@@ -217,7 +290,7 @@ export class FrameReader {
         }
         for (let i = 1; i < this.segments.length; i++) {
           const expected = e.readUInt32LE(1 + (i - 1) * 4);
-          const crc = segmentCrc(this.segments[i]!);
+          const crc = this.knownCrcs[i] ?? segmentCrc(this.segments[i]!);
           if (crc !== expected) {
             throw new CephError('EBADMSG', `msgr2: bad segment crc calculated=${crc} expected=${expected}`);
           }

@@ -4,6 +4,7 @@ import { encodeBanner, FrameTag, type Preamble } from './frames.js';
 import { FrameReader, describeFrame, type ReceivedFrame } from './frame-reader.js';
 import type { FaultInjector } from './fault-injection.js';
 import { dout, type MsgLogger } from './logger.js';
+import type { ReadSink } from './socket-reads.js';
 
 /** Who owns a session: the connection it currently belongs to (it can move on reconnect/replace). */
 export interface SessionOwner {
@@ -97,17 +98,39 @@ export class Session {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
-    if (this.injector.socketFailure()) {
-      this.close(new CephError('ECONNRESET', 'injected socket failure (read)'));
-      return;
-    }
-    this.lastActiveMs = this.now();
+    if (!this.readArrived()) return;
     try {
       this.reader.feed(chunk);
     } catch (err) {
       this.close(asCephError(err));
     }
+  }
+
+  /** Bookkeeping of every read; false when the bytes must be dropped (closed, or an injected failure). */
+  private readArrived(): boolean {
+    if (this.closed) return false;
+    if (this.injector.socketFailure()) {
+      this.close(new CephError('ECONNRESET', 'injected socket failure (read)'));
+      return false;
+    }
+    this.lastActiveMs = this.now();
+    return true;
+  }
+
+  /** This session as the consumer of a client socket's `onread` reads (see SocketReads). */
+  readSink(): ReadSink {
+    return {
+      directTarget: () => (this.closed ? undefined : this.reader.directTarget()),
+      onDirectRead: (n) => {
+        if (!this.readArrived()) return;
+        try {
+          this.reader.feedDirect(n);
+        } catch (err) {
+          this.close(asCephError(err));
+        }
+      },
+      onChunk: (chunk) => this.onData(chunk),
+    };
   }
 
   private onFrame(frame: ReceivedFrame): void {

@@ -15,7 +15,13 @@ import {
   decodePreamble,
   encodeBanner,
 } from '../../../src/msg/frames.js';
-import { FrameReader, segmentBuffer, type ReceivedFrame } from '../../../src/msg/frame-reader.js';
+import {
+  DIRECT_READ_MIN_BYTES,
+  FrameReader,
+  segmentBuffer,
+  type ReceivedFrame,
+} from '../../../src/msg/frame-reader.js';
+import { POOL_MIN_ROOM, SocketReads } from '../../../src/msg/socket-reads.js';
 import {
   AuthDone,
   AuthRequest,
@@ -280,6 +286,147 @@ test('frame reader: a data segment spanning chunks arrives as slices of them (no
   assert.ok(seg.length > 1);
   assert.ok(seg.every((s) => chunks.some((c) => c.buffer === s.buffer)));
   assert.deepEqual(Buffer.concat(seg), data);
+});
+
+/**
+ * Feed `stream` the way SocketReads does: before each read ask for a direct target; a read of
+ * `sizes()` bytes (at most the target's room) lands there, else in an ordinary chunk.
+ */
+function feedLikeSocket(reader: FrameReader, stream: Buffer, sizes: () => number): { direct: number } {
+  let at = 0;
+  let direct = 0;
+  while (at < stream.length) {
+    const target = reader.directTarget();
+    const n = Math.min(sizes(), stream.length - at, target ? target.length : Infinity);
+    if (target) {
+      stream.copy(target, 0, at, at + n);
+      reader.feedDirect(n);
+      direct += n;
+    } else {
+      reader.feed(Buffer.from(stream.subarray(at, at + n)));
+    }
+    at += n;
+  }
+  return { direct };
+}
+
+function bigMessageFrames(seed: number): { stream: Buffer; datas: Buffer[] } {
+  const rand = seededRandom(seed);
+  const datas: Buffer[] = [];
+  const parts: Buffer[] = [encodeBanner()];
+  for (let i = 0; i < 6; i++) {
+    // Around the direct-read threshold, and well past it.
+    const len = [DIRECT_READ_MIN_BYTES - 1, DIRECT_READ_MIN_BYTES, 4 << 20, 300_000, 10, 1 << 20][i]!;
+    const data = Buffer.alloc(len);
+    for (let j = 0; j < len; j += 4096) data[j] = Math.floor(rand() * 256);
+    datas.push(data);
+    const front = Buffer.from(`front ${i}`);
+    parts.push(
+      ...assembleFrame(
+        FrameTag.MESSAGE,
+        [[Buffer.alloc(41, i)], [front], [], [data]],
+        MESSAGE_SEGMENT_ALIGNMENTS,
+      ),
+    );
+  }
+  return { stream: Buffer.concat(parts), datas };
+}
+
+test('frame reader: large data segments read straight into their own buffer → same frames, one buffer each', () => {
+  const { stream, datas } = bigMessageFrames(5);
+  for (const seed of [1, 2, 3]) {
+    const rand = seededRandom(seed);
+    const { reader, got } = collector();
+    const { direct } = feedLikeSocket(reader, stream, () => 1 + Math.floor(rand() * 200_000));
+    assert.equal(got.frames.length, datas.length);
+    assert.ok(direct > 4 << 20, `most of the large segments were read directly (${direct})`);
+    got.frames.forEach((f, i) => {
+      assert.deepEqual(Buffer.concat(f.segments[3]!), datas[i], `frame ${i} data`);
+      assert.equal(Buffer.concat(f.segments[1]!).toString(), `front ${i}`);
+      if (datas[i]!.length >= DIRECT_READ_MIN_BYTES)
+        assert.equal(f.segments[3]!.length, 1, `frame ${i} is one buffer`);
+    });
+  }
+});
+
+test('frame reader: a corrupt byte in a directly read segment → EBADMSG at the epilogue', () => {
+  const { stream } = bigMessageFrames(6);
+  const bad = Buffer.from(stream);
+  // 1 000 bytes into the third frame's 4 MiB data segment, which follows its front.
+  const third = stream.indexOf(Buffer.from('front 2')) + 'front 2'.length + 1000;
+  bad[third] = bad[third]! ^ 0xff;
+  const { reader, got } = collector();
+  assert.throws(
+    () => feedLikeSocket(reader, bad, () => 65536),
+    (e: unknown) => isCephError(e) && e.code === 'EBADMSG',
+  );
+  assert.equal(got.frames.length, 2);
+  assert.ok(reader.stopped);
+  assert.equal(reader.directTarget(), undefined);
+});
+
+test('frame reader: bytes fed as chunks while a direct read is pending continue the segment', () => {
+  const { stream, datas } = bigMessageFrames(7);
+  const { reader, got } = collector();
+  let at = 0;
+  let k = 0;
+  while (at < stream.length) {
+    const target = reader.directTarget();
+    const n = Math.min(50_000, stream.length - at);
+    // Every other read ignores the target, as a read already under way elsewhere would.
+    if (target && k++ % 2 === 0) {
+      const m = Math.min(n, target.length);
+      stream.copy(target, 0, at, at + m);
+      reader.feedDirect(m);
+      at += m;
+    } else {
+      reader.feed(Buffer.from(stream.subarray(at, at + n)));
+      at += n;
+    }
+  }
+  assert.deepEqual(
+    got.frames.map((f) => Buffer.concat(f.segments[3]!)),
+    datas,
+  );
+});
+
+test('socket reads: small reads share pool buffers; a direct target is used when the sink offers one', () => {
+  const chunks: Buffer[] = [];
+  const directReads: number[] = [];
+  let target: Buffer | undefined;
+  const reads = new SocketReads();
+  // A read before the sink is attached is kept for it.
+  const early = reads.onread.buffer();
+  early.write('early');
+  reads.onread.callback(5);
+  reads.attach({
+    directTarget: () => target,
+    onDirectRead: (n) => directReads.push(n),
+    onChunk: (c) => chunks.push(c),
+  });
+  assert.deepEqual(
+    chunks.map((c) => c.toString()),
+    ['early'],
+  );
+  for (let i = 0; i < 40; i++) {
+    const b = reads.onread.buffer();
+    assert.ok(b.length >= POOL_MIN_ROOM);
+    b.fill(i, 0, 10_000);
+    reads.onread.callback(10_000);
+  }
+  assert.equal(chunks.length, 41);
+  // 400 000 bytes in 10 000-byte reads: two pool buffers, each chunk intact (pools are not reused).
+  assert.equal(new Set(chunks.slice(1).map((c) => c.buffer)).size, 2);
+  chunks.slice(1).forEach((c, i) => assert.ok(c.every((x) => x === i)));
+  target = Buffer.alloc(1000);
+  const b = reads.onread.buffer();
+  assert.equal(b, target);
+  reads.onread.callback(600);
+  target = undefined;
+  reads.onread.buffer();
+  reads.onread.callback(7);
+  assert.deepEqual(directReads, [600]);
+  assert.equal(chunks.length, 42);
 });
 
 function expectGarbage(bytes: Buffer, code: string) {
