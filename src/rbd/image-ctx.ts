@@ -20,6 +20,7 @@ import type { Rados } from '../rados/rados.js';
 import { RbdFeature, headerObjectName } from './constants.js';
 import { dataObjectName, type FileLayout } from './io/striper.js';
 import { readImage } from './io/image-io.js';
+import type { WriteAroundCache } from './cache/write-around.js';
 
 /** A clone's link to its parent: the spec and how many bytes of the image still read through. */
 export interface ParentInfo {
@@ -158,6 +159,8 @@ export class ImageCtx {
   refreshPending = false;
   /** Set while the journal is open (journaling feature, lock held); null otherwise. */
   journal: ImageJournal | null = null;
+  /** The write-around cache (rbd_cache, writearound policy) of an image opened for writing. */
+  writeAround: WriteAroundCache | null = null;
   /** Set while the object map is open (object-map feature, lock held). */
   objectMap: ImageObjectMap | null = null;
   /** Set when the image was closed; further IO fails with ESHUTDOWN. */
@@ -276,7 +279,10 @@ export class ImageCtx {
       | 'rbd_discard_granularity_bytes'
       | 'rbd_request_timed_out_seconds'
       | 'rbd_blocklist_on_break_lock'
-      | 'rbd_blocklist_expire_seconds',
+      | 'rbd_blocklist_expire_seconds'
+      | 'rbd_cache'
+      | 'rbd_cache_max_dirty'
+      | 'rbd_cache_writethrough_until_flush',
   ): number | boolean {
     const raw = this.header?.configOverrides.get(name);
     const base = this.config.get(name);
@@ -284,6 +290,11 @@ export class ImageCtx {
     if (typeof base === 'boolean') return raw === 'true' || raw === '1';
     const n = Number(raw);
     return Number.isFinite(n) ? n : base;
+  }
+
+  /** A string rbd_* option as this image sees it (`conf_<name>` image-meta first). */
+  stringOption(name: 'rbd_cache_policy'): string {
+    return this.header?.configOverrides.get(name) ?? this.config.get(name);
   }
 
   /** `rbd_concurrent_management_ops` for this image. */
@@ -340,6 +351,11 @@ export class ImageCtx {
         this.writeBlockLifted = undefined;
       }
     }
+  }
+
+  /** Resolve once the writes tracked now have settled (later ones are not waited for). */
+  async settleWritesSoFar(): Promise<void> {
+    await Promise.allSettled([...this.pendingWrites]);
   }
 
   /** Resolve once every write tracked so far has settled. */

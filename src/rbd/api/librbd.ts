@@ -800,7 +800,7 @@ export class ImageHandle {
   }
 
   flush(): Promise<void> {
-    return flushImage(this.ictx);
+    return flushImage(this.ictx, 'user');
   }
 
   async copy(

@@ -13,6 +13,7 @@
  *   <start> → [hook: release the exclusive lock, unregister the watch]
  *           → FLUSH (wait for writes and copy-ups) → CLOSE_PARENT → <finish>
  */
+import { writeAroundFor } from '../cache/write-around.js';
 import { CephError, isCephError } from '../../common/errors.js';
 import type { Clock } from '../../common/clock.js';
 import type { Config } from '../../common/config.js';
@@ -116,6 +117,8 @@ export async function openImage(rados: Rados, ioctx: IoCtx, o: OpenImageOptions)
       throw new CephError('ENOENT', `image ${name || id} does not exist`);
     throw err;
   }
+  // librbd sets the cache up on every image but a parent; only writes use it.
+  if (!ictx.readOnly) ictx.writeAround = writeAroundFor(ictx);
   if (lifecycleHooks && !ictx.readOnly) await lifecycleHooks.onOpen(ictx);
   return ictx;
 }

@@ -6,7 +6,8 @@
  *
  *   write:   <start> → EROFS check → [exclusive lock: acquire] → [writes blocked: wait, then
  *            acquire again] → (tracked from here) [journal open: APPEND_IO_EVENT (safe before the
- *            data goes out)] → clip → OBJECT WRITES → <finish>
+ *            data goes out)] → clip → OBJECT WRITES (through the write-around cache when the image
+ *            has one: each completes once sent, see cache/write-around.ts) → <finish>
  *   read:    <start> → clip → OBJECT READS (parent fall-through) → assemble → <finish>
  *   discard: <start> → clip → prune to rbd_discard_granularity_bytes
  *            → per object: REMOVE (whole) | TRUNCATE (to its end) | ZERO → <finish>
@@ -91,9 +92,38 @@ async function runImageWrite<T>(ictx: ImageCtx, event: JournalIoEvent, send: () 
   return done;
 }
 
-/** Run object writes concurrently. */
+/** Run object writes concurrently, through the write-around cache when the image has one. */
 async function runWrites(ictx: ImageCtx, writes: { objectNo: number; write: ObjectWrite }[]): Promise<void> {
-  await Promise.all(writes.map((w) => writeObject(ictx, w.objectNo, w.write)));
+  await Promise.all(writes.map((w) => dispatchObjectWrite(ictx, w.objectNo, w.write)));
+}
+
+function dispatchObjectWrite(ictx: ImageCtx, objectNo: number, write: ObjectWrite): Promise<void> {
+  const cache = ictx.writeAround;
+  const send = () => writeObject(ictx, objectNo, write);
+  if (!cache) return send();
+  const [offset, length] = objectRange(ictx, write);
+  if (write.kind === 'compare-and-write') {
+    // Its result is the caller's answer: it only waits for overlapping writes (librbd's "unoptimized" IO).
+    return cache.waitForOverlaps(objectNo, offset, length).then(send);
+  }
+  return cache.write(objectNo, offset, length, send);
+}
+
+/** The bytes of its object a write touches, as the write-around cache accounts them. */
+function objectRange(ictx: ImageCtx, w: ObjectWrite): [number, number] {
+  switch (w.kind) {
+    case 'write':
+      return [w.offset, w.data.length];
+    case 'compare-and-write':
+      return [w.offset, w.compare.length];
+    case 'writesame':
+    case 'zero':
+      return [w.offset, w.length];
+    case 'truncate':
+      return [w.offset, Math.max(0, ictx.objectSize - w.offset)];
+    case 'remove':
+      return [0, ictx.objectSize];
+  }
 }
 
 export async function writeImage(ictx: ImageCtx, offset: number, data: Buffer): Promise<number> {
@@ -230,7 +260,13 @@ export async function compareAndWriteImage(
   });
 }
 
-/** Wait for every write (and copy-up) issued so far. */
-export async function flushImage(ictx: ImageCtx): Promise<void> {
-  await ictx.drainWrites();
+/**
+ * Wait for every write (and copy-up) issued so far; with the write-around
+ * cache, also report the first error of a write that completed early. A user
+ * flush (librbd's `flush` API) turns write-around on under
+ * `rbd_cache_writethrough_until_flush`; internal ones (copy, diff) do not.
+ */
+export async function flushImage(ictx: ImageCtx, source: 'user' | 'internal' = 'internal'): Promise<void> {
+  await ictx.settleWritesSoFar();
+  await ictx.writeAround?.flush(source);
 }

@@ -73,6 +73,8 @@ export async function readObject(
   snapId: bigint,
 ): Promise<Buffer> {
   const oid = ictx.objectName(objectNo);
+  // A write completed early by the write-around cache may still be on its way: wait for it.
+  if (ictx.writeAround) await ictx.writeAround.waitForOverlaps(objectNo, offset, length);
   const op = new ObjectReadOperation();
   const slot = op.read(offset, length);
   try {
