@@ -39,6 +39,7 @@ interface WaitingUnoptimized {
   resume: () => void;
 }
 
+import { Deque } from '../../msg/deque.js';
 import type { ImageCtx } from '../image-ctx.js';
 
 const overlaps = (a: readonly [number, number], offset: number, length: number): boolean =>
@@ -55,7 +56,8 @@ export class WriteAroundCache {
   private readonly extents = new Map<number, [number, number][]>();
   private readonly blocked = new Map<number, WaitingIo[]>();
   private readonly blockedUnoptimized = new Map<number, WaitingUnoptimized[]>();
-  private queued: WaitingIo[] = [];
+  /** In tid order: new IOs arrive in order; unblocked ones are put back in place (insertQueued). */
+  private readonly queued = new Deque<WaitingIo>();
   private flushes: { tid: number; done: () => void }[] = [];
   private pendingError: unknown;
 
@@ -100,7 +102,7 @@ export class WriteAroundCache {
     await new Promise<void>((dispatched) => {
       const io: WaitingIo = { tid, objectNo, offset, length, send, dispatched };
       if (this.claimExtent(objectNo, offset, length)) {
-        this.queued.push(io);
+        this.insertQueued(io);
         this.dispatchQueued();
       } else {
         const list = this.blocked.get(objectNo) ?? [];
@@ -150,8 +152,7 @@ export class WriteAroundCache {
 
   /** Dispatch queued IOs in order while nothing is in flight or they fit under max dirty. */
   private dispatchQueued(): void {
-    while (this.queued.length > 0) {
-      const io = this.queued[0]!;
+    for (let io = this.queued.peek(); io; io = this.queued.peek()) {
       if (this.inFlightBytes > 0 && this.inFlightBytes + io.length > this.maxDirty) return;
       this.queued.shift();
       this.inFlightBytes += io.length;
@@ -192,18 +193,32 @@ export class WriteAroundCache {
       if (stillWaiting.some((r) => overlaps([r.offset, r.length], w.offset, w.length))) break;
       if (owned.some((e) => overlaps(e, w.offset, w.length))) break;
       owned.push([w.offset, w.length]);
-      this.queued.push(w);
+      this.insertQueued(w);
       moved++;
     }
-    if (moved > 0) this.queued.sort((a, b) => a.tid - b.tid);
     if (moved === writes.length) this.blocked.delete(objectNo);
     else this.blocked.set(objectNo, writes.slice(moved));
     if (owned.length > 0) this.extents.set(objectNo, owned);
     else this.extents.delete(objectNo);
   }
 
+  /** Queue `io` in tid order (it is almost always the newest: then this is a push). */
+  private insertQueued(io: WaitingIo): void {
+    const later: WaitingIo[] = [];
+    for (let last = this.queued.pop(); last; last = this.queued.pop()) {
+      if (last.tid < io.tid) {
+        this.queued.push(last);
+        break;
+      }
+      later.push(last);
+    }
+    this.queued.push(io);
+    for (let i = later.length - 1; i >= 0; i--) this.queued.push(later[i]!);
+  }
+
   /** Flushes issued before the oldest open IO are done. */
   private completeFlushes(): void {
+    if (this.flushes.length === 0) return;
     let oldest = Infinity;
     for (const tid of this.openTids) oldest = Math.min(oldest, tid);
     const ready = this.flushes.filter((f) => f.tid < oldest);
