@@ -90,6 +90,17 @@ abstract class ObjectOperation {
   /** Extra CEPH_OSD_FLAG_* for the whole operation. */
   flags = 0;
 
+  /**
+   * librados `set_op_flags2`: the `CEPH_OSD_OP_FLAG_*` bits (fadvise hints,
+   * FAILOK, EXCL…) of the op added last. EINVAL when there is none.
+   */
+  setOpFlags(flags: number): this {
+    const last = this.ops[this.ops.length - 1];
+    if (!last) throw new CephError('EINVAL', 'set_op_flags2 before any op');
+    last.flags = flags;
+    return this;
+  }
+
   protected add(op: OSDOp, out?: OutputDecoder): OSDOp {
     this.ops.push(op);
     this.outputs.push(out);

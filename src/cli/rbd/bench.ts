@@ -4,6 +4,7 @@
  * (rolling 5 s rates) and a summary.
  */
 import { randomInt } from 'node:crypto';
+import { OsdOpFlag } from '../../msg/messages/osd-op-codes.js';
 import * as at from './argument-types.js';
 import type { RbdContext } from './context.js';
 import type { Image } from './librbd-api.js';
@@ -138,6 +139,8 @@ export async function doBench(ctx: RbdContext, image: Image, s: BenchSettings): 
   let curBytes = 0;
   const offsets = new Offsets(size, s);
   await ctx.io.stdout(BENCH_COLUMNS);
+  // Like Bench.cc: a random pattern hints FADVISE_RANDOM on every IO, the others FADVISE_SEQUENTIAL.
+  const opFlags = s.pattern === 'rand' ? OsdOpFlag.FADVISE_RANDOM : OsdOpFlag.FADVISE_SEQUENTIAL;
   const inFlight = new Set<Promise<void>>();
   let failure: { type: IoType; r: number } | undefined;
   let off = 0;
@@ -147,7 +150,7 @@ export async function doBench(ctx: RbdContext, image: Image, s: BenchSettings): 
       const read = randomInt(100) < s.readProportion;
       const at = offsets.at(i);
       const op: Promise<void> = (
-        read ? image.read(at, s.ioSize).then(() => undefined) : image.write(at, pattern)
+        read ? image.read(at, s.ioSize, opFlags).then(() => undefined) : image.write(at, pattern, opFlags)
       ).catch((err: unknown) => {
         failure ??= { type: read ? 'read' : 'write', r: utils.errnoOf(err) };
       });

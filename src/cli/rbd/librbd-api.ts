@@ -291,8 +291,9 @@ export interface Image {
   listDescendants(): Promise<LinkedImageSpec[]>;
 
   // I/O (aio_* as Promises)
-  read(offset: number, length: number): Promise<Buffer>;
-  write(offset: number, data: Buffer): Promise<void>;
+  /** `opFlags`: LIBRADOS_OP_FLAG_* (fadvise hints), as `read2`/`write2` take them. */
+  read(offset: number, length: number, opFlags?: number): Promise<Buffer>;
+  write(offset: number, data: Buffer, opFlags?: number): Promise<void>;
   discard(offset: number, length: number): Promise<void>;
   writeSame(offset: number, length: number, pattern: Buffer): Promise<void>;
   /** Rejects EILSEQ with `mismatchOffset` on the error when the compare fails. */

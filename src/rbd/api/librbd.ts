@@ -779,12 +779,14 @@ export class ImageHandle {
 
   // ------------------------------------------------------------------ IO
 
-  read(offset: number, length: number): Promise<Buffer> {
-    return readImage(this.ictx, offset, length);
+  /** `read2`: `opFlags` are LIBRADOS_OP_FLAG_* hints for the object reads. */
+  read(offset: number, length: number, opFlags = 0): Promise<Buffer> {
+    return readImage(this.ictx, offset, length, this.ictx.snapId, opFlags);
   }
 
-  async write(offset: number, data: Buffer): Promise<void> {
-    await writeImage(this.ictx, offset, data);
+  /** `write2`: `opFlags` are LIBRADOS_OP_FLAG_* hints for the object writes. */
+  async write(offset: number, data: Buffer, opFlags = 0): Promise<void> {
+    await writeImage(this.ictx, offset, data, opFlags);
   }
 
   async discard(offset: number, length: number): Promise<void> {

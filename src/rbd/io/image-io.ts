@@ -25,12 +25,16 @@ export function clipIo(ictx: ImageCtx, offset: number, length: number, snapId = 
   return Math.min(length, size - offset);
 }
 
-/** Read `length` bytes at `offset` (at the image's open snapshot unless `snapId` is given). */
+/**
+ * Read `length` bytes at `offset` (at the image's open snapshot unless
+ * `snapId` is given); `opFlags` (fadvise hints) go on each object read.
+ */
 export async function readImage(
   ictx: ImageCtx,
   offset: number,
   length: number,
   snapId = ictx.snapId,
+  opFlags = 0,
 ): Promise<Buffer> {
   ictx.assertOpen();
   const len = clipIo(ictx, offset, length, snapId);
@@ -39,12 +43,12 @@ export async function readImage(
   // One object range covering the whole request: hand its buffer back without a copy.
   if (extents.length === 1 && extents[0]!.bufferExtents.length === 1) {
     const x = extents[0]!;
-    return readObject(ictx, x.objectNo, x.offset, x.length, snapId);
+    return readObject(ictx, x.objectNo, x.offset, x.length, snapId, opFlags);
   }
   const out = Buffer.allocUnsafe(len);
   await Promise.all(
     extents.map(async (x) => {
-      const data = await readObject(ictx, x.objectNo, x.offset, x.length, snapId);
+      const data = await readObject(ictx, x.objectNo, x.offset, x.length, snapId, opFlags);
       scatter(data, x, out);
     }),
   );
@@ -126,13 +130,14 @@ function objectRange(ictx: ImageCtx, w: ObjectWrite): [number, number] {
   }
 }
 
-export async function writeImage(ictx: ImageCtx, offset: number, data: Buffer): Promise<number> {
+/** Write `data` at `offset`; `opFlags` (fadvise hints) go on each object write. */
+export async function writeImage(ictx: ImageCtx, offset: number, data: Buffer, opFlags = 0): Promise<number> {
   return runImageWrite(ictx, { type: 'write', offset, data }, async () => {
     const len = clipIo(ictx, offset, data.length);
     if (len === 0) return 0;
     const writes = fileToExtents(ictx.layout, offset, len).map((x) => ({
       objectNo: x.objectNo,
-      write: { kind: 'write', offset: x.offset, data: gather(data, x) } as ObjectWrite,
+      write: { kind: 'write', offset: x.offset, data: gather(data, x), opFlags } as ObjectWrite,
     }));
     await runWrites(ictx, writes);
     return len;

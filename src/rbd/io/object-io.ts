@@ -29,9 +29,9 @@ const MAX_ERRNO = 4095;
 
 /** What a write does to its object. */
 export type ObjectWrite =
-  | { kind: 'write'; offset: number; data: Buffer }
-  | { kind: 'writesame'; offset: number; length: number; pattern: Buffer }
-  | { kind: 'compare-and-write'; offset: number; compare: Buffer; data: Buffer }
+  | { kind: 'write'; offset: number; data: Buffer; opFlags?: number }
+  | { kind: 'writesame'; offset: number; length: number; pattern: Buffer; opFlags?: number }
+  | { kind: 'compare-and-write'; offset: number; compare: Buffer; data: Buffer; opFlags?: number }
   | { kind: 'zero'; offset: number; length: number }
   | { kind: 'truncate'; offset: number }
   | { kind: 'remove' };
@@ -71,12 +71,14 @@ export async function readObject(
   offset: number,
   length: number,
   snapId: bigint,
+  opFlags = 0,
 ): Promise<Buffer> {
   const oid = ictx.objectName(objectNo);
   // A write completed early by the write-around cache may still be on its way: wait for it.
   if (ictx.writeAround) await ictx.writeAround.waitForOverlaps(objectNo, offset, length);
   const op = new ObjectReadOperation();
   const slot = op.read(offset, length);
+  if (opFlags) op.setOpFlags(opFlags);
   try {
     await ictx.dataIoCtx.operateRead(oid, op, { snapId });
   } catch (err) {
@@ -142,15 +144,19 @@ function isCopyOnRead(ictx: ImageCtx, snapId: bigint): boolean {
 /** Add the RADOS ops of `w` to `op`. */
 export function addWriteOps(op: ObjectWriteOperation, w: ObjectWrite): void {
   switch (w.kind) {
+    // The caller's op flags (fadvise hints) go on the data op, as librbd's set_op_flags2 puts them.
     case 'write':
       op.write(w.offset, w.data);
+      if (w.opFlags) op.setOpFlags(w.opFlags);
       return;
     case 'writesame':
       op.writeSame(w.offset, w.length, w.pattern);
+      if (w.opFlags) op.setOpFlags(w.opFlags);
       return;
     case 'compare-and-write':
       op.cmpExt(w.offset, w.compare);
       op.write(w.offset, w.data);
+      if (w.opFlags) op.setOpFlags(w.opFlags);
       return;
     case 'zero':
       op.zero(w.offset, w.length);
@@ -162,6 +168,17 @@ export function addWriteOps(op: ObjectWriteOperation, w: ObjectWrite): void {
       op.remove();
       return;
   }
+}
+
+/**
+ * librbd's add_write_hint: writes (not discards) carry SETALLOCHINT(object
+ * size, object size) when `rbd_enable_alloc_hint` is on and the object may
+ * not exist yet — always, when the image has no object map to say.
+ */
+function wantsAllocHint(ictx: ImageCtx, w: ObjectWrite, hasObjectMap: boolean, mayExist: boolean): boolean {
+  if (w.kind !== 'write' && w.kind !== 'writesame' && w.kind !== 'compare-and-write') return false;
+  if (hasObjectMap && mayExist) return false;
+  return ictx.config.getValue('rbd_enable_alloc_hint') === true;
 }
 
 /** The object-map state an object has once `w` landed. */
@@ -196,15 +213,18 @@ export async function writeObject(ictx: ImageCtx, objectNo: number, w: ObjectWri
   if (write.kind === 'remove' && parentBacked) write = { kind: 'truncate', offset: 0 };
 
   const objectMap = ictx.objectMap;
+  // Taken before the map is marked, as librbd's send() does: "may the object exist yet?"
+  const mayExist = objectMap ? objectMap.objectMayExist(objectNo) : true;
   if (objectMap) await objectMap.markObject(objectNo, stateAfter(write));
 
-  const mayExist = objectMap ? objectMap.objectMayExist(objectNo) : true;
   // A write replacing the whole object needs no copy-up, unless snapshots exist: then the parent's
   // data is copied up under them (a deep copy-up) so they stay readable after a deep flatten.
   const needsGuard = parentBacked && (!coversWholeObject(ictx, write) || ictx.header.snapIds.length > 0);
   for (let attempt = 0; ; attempt++) {
     const op = new ObjectWriteOperation();
     if (needsGuard) op.assertExists();
+    if (wantsAllocHint(ictx, write, objectMap !== null, mayExist))
+      op.setAllocHint(ictx.objectSize, ictx.objectSize);
     addWriteOps(op, write);
     try {
       if (needsGuard && !mayExist && attempt === 0) throw new CephError('ENOENT', oid);
