@@ -4,13 +4,17 @@
  * `[fadvise_random]` for --io-pattern rand and `[fadvise_sequential]`
  * otherwise (Bench.cc's op_flags, passed through librbd's write2/read2 to
  * set_op_flags2), and SETALLOCHINT(object size) before the first write to an
- * object the object map says is absent (librbd's add_write_hint). The OSD's
- * `dump_historic_ops` descriptions are compared per client, offsets aside.
+ * object the object map says is absent (librbd's add_write_hint); and the
+ * hints `export`, `export-diff`, `import` and `import-diff` put on their IO.
+ * The OSD's `dump_historic_ops` descriptions are compared per client, offsets
+ * aside.
  * Cluster: 1 memstore OSD, ports 49200..49299.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startRealCluster } from '../helpers/real-cluster.js';
@@ -19,7 +23,7 @@ const execFileAsync = promisify(execFile);
 const ourRbd = join(process.cwd(), 'bin', 'rbd.js');
 
 test(
-  'rbd bench op flags: ours and the real rbd send the same fadvise hints per pattern',
+  'rbd op flags: bench, export and import send the same op shapes and fadvise hints as the real rbd',
   { timeout: 300_000 },
   async (t) => {
     const cluster = await startRealCluster({
@@ -46,7 +50,7 @@ test(
       });
       const out = new Map<string, Set<string>>();
       for (const op of (JSON.parse(stdout) as { ops: { description: string }[] }).ops) {
-        const m = /^osd_op\((client\.\d+)\.\d+:\d+ \S+ \S+:::rbd_data\.\S+:head \[(.*)\] snapc/.exec(
+        const m = /^osd_op\((client\.\d+)\.\d+:\d+ \S+ \S+:::rbd_data\.[^:]+:\S+ \[(.*)\] snapc/.exec(
           op.description,
         );
         if (!m) continue;
@@ -58,13 +62,38 @@ test(
       return out;
     };
 
+    /**
+     * Run `step` for the real rbd, then for ours (each one client), and return the data-object op
+     * shapes each sent, [real, ours].
+     */
+    const shapesOf = async (
+      what: string,
+      step: (tool: 'real' | 'ours') => Promise<void>,
+    ): Promise<string[][]> => {
+      const before = new Set((await shapesByClient()).keys());
+      for (const tool of ['real', 'ours'] as const) await step(tool);
+      // The OSD files an op in its history as the op is released, a moment after the reply.
+      let fresh: [string, Set<string>][] = [];
+      for (let attempt = 0; attempt < 20; attempt++) {
+        fresh = [...(await shapesByClient()).entries()].filter(([client]) => !before.has(client));
+        if (fresh.length >= 2) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const summary = JSON.stringify(fresh.map(([c, shapes]) => [c, [...shapes]]));
+      assert.equal(fresh.length, 2, `${what}: two new clients touched data objects: ${summary}`);
+      // Client ids grow: the real rbd ran first.
+      fresh.sort((x, y) => Number(x[0].split('.')[1]) - Number(y[0].split('.')[1]));
+      const [real, ours] = fresh.map(([, shapes]) => [...shapes].sort());
+      assert.deepEqual(ours, real, `${what}: our op shapes equal the real rbd's`);
+      return [real!, ours!];
+    };
+
     for (const [pattern, hint] of [
       ['rand', 'fadvise_random'],
       ['seq', 'fadvise_sequential'],
     ] as const) {
-      const before = new Set((await shapesByClient()).keys());
       // Each tool benches its own new image, so both write to objects that do not exist yet.
-      for (const tool of ['real', 'ours'] as const) {
+      const [real] = await shapesOf(`bench ${pattern}`, async (tool) => {
         const image = `rbd/flags-${pattern}-${tool}`;
         await rbd('real', ['create', '--size', '64M', image]);
         await rbd(tool, [
@@ -81,20 +110,7 @@ test(
           pattern,
           image,
         ]);
-      }
-      // The OSD files an op in its history as the op is released, a moment after the reply.
-      let fresh: [string, Set<string>][] = [];
-      for (let attempt = 0; attempt < 20; attempt++) {
-        fresh = [...(await shapesByClient()).entries()].filter(([client]) => !before.has(client));
-        if (fresh.length >= 2) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      const summary = JSON.stringify(fresh.map(([c, shapes]) => [c, [...shapes]]));
-      assert.equal(fresh.length, 2, `two new clients wrote data objects (${pattern}): ${summary}`);
-      // Client ids grow: the real rbd ran first.
-      fresh.sort((a, b) => Number(a[0].split('.')[1]) - Number(b[0].split('.')[1]));
-      const [real, ours] = fresh.map(([, shapes]) => [...shapes].sort());
-      assert.deepEqual(ours, real, `${pattern}: our op shapes equal the real rbd's`);
+      });
       for (const shape of [
         `read [${hint}]`,
         `write [${hint}]`,
@@ -103,5 +119,34 @@ test(
         assert.ok(real!.includes(shape), `${pattern}: ${shape} in ${real!.join(' | ')}`);
       }
     }
+
+    // export, export-diff, import and import-diff: the hints of Export.cc and Import.cc.
+    const tmp = mkdtempSync(join(tmpdir(), 'rbd-op-flags-'));
+    t.after(() => rmSync(tmp, { recursive: true, force: true }));
+    await rbd('real', ['snap', 'create', '--no-progress', 'rbd/flags-rand-real@s1']);
+    const [exportReads] = await shapesOf('export', (tool) =>
+      rbd(tool, ['export', '--no-progress', 'rbd/flags-rand-real@s1', join(tmp, `export-${tool}`)]).then(
+        () => undefined,
+      ),
+    );
+    assert.ok(
+      exportReads!.every((x) => x.startsWith('read ') || x.startsWith('sparse-read ')),
+      exportReads!.join(' | '),
+    );
+    await shapesOf('export-diff', (tool) =>
+      rbd(tool, ['export-diff', '--no-progress', 'rbd/flags-rand-real@s1', join(tmp, `diff-${tool}`)]).then(
+        () => undefined,
+      ),
+    );
+    const file = Buffer.alloc(6 << 20);
+    for (let i = 0; i < file.length; i += 4096) file[i] = (i >> 12) & 0xff || 1;
+    writeFileSync(join(tmp, 'raw'), file);
+    await shapesOf('import', (tool) =>
+      rbd(tool, ['import', '--no-progress', join(tmp, 'raw'), `rbd/imported-${tool}`]).then(() => undefined),
+    );
+    await shapesOf('import-diff', async (tool) => {
+      await rbd('real', ['create', '--size', '64M', `rbd/idiff-${tool}`]);
+      await rbd(tool, ['import-diff', '--no-progress', join(tmp, 'diff-real'), `rbd/idiff-${tool}`]);
+    });
   },
 );

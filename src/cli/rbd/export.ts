@@ -4,6 +4,7 @@
  * for the head) and `rbd export-diff` (the changes between two versions).
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { OsdOpFlag } from '../../msg/messages/osd-op-codes.js';
 import * as at from './argument-types.js';
 import type { RbdContext } from './context.js';
 import type { Image } from './librbd-api.js';
@@ -17,6 +18,9 @@ import {
   encodeExtent,
   encodeImageHeader,
 } from './export-stream.js';
+
+/** The hint Pacific's rbd export/export-diff put on every read (seen on a real OSD: fadvise_nocache). */
+const EXPORT_OP_FLAGS = OsdOpFlag.FADVISE_NOCACHE;
 
 /** Where exported bytes go: a new file (never overwritten) or stdout. */
 interface Sink {
@@ -116,7 +120,7 @@ export async function exportDiffStream(
       extents.push({ offset, length, exists });
     });
     for (const e of extents) {
-      const data = e.exists ? await image.read(e.offset, e.length) : undefined;
+      const data = e.exists ? await image.read(e.offset, e.length, EXPORT_OP_FLAGS) : undefined;
       const exists = data !== undefined && !isZero(data);
       await sink.write(encodeExtent(e.offset, e.length, exists, format));
       pc.update(e.offset, info.size);
@@ -135,7 +139,7 @@ async function exportV1(image: Image, sink: Sink, pc: utils.ProgressContext): Pr
   const period = image.getStripeCount() * 2 ** info.order;
   for (let offset = 0; offset < info.size; offset += period) {
     const length = Math.min(period, info.size - offset);
-    const data = await image.read(offset, length);
+    const data = await image.read(offset, length, EXPORT_OP_FLAGS);
     if (sink.toStdout) await sink.write(data);
     else if (!isZero(data)) await sink.writeAt(data, offset);
     pc.update(offset, info.size);

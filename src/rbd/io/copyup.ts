@@ -76,14 +76,14 @@ async function doCopyup(
     if (write) await writeAfterCopyup(ictx, oid, write);
     return;
   }
-  addWriteOps(copyupOp, write);
+  addWriteOps(copyupOp, write, ictx.objectSize);
   await ictx.dataIoCtx.operate(oid, copyupOp, { snapContext: snapc });
 }
 
 /** The write that follows a copy-up: the object now exists unless the parent held only zeros. */
 async function writeAfterCopyup(ictx: ImageCtx, oid: string, write: ObjectWrite): Promise<void> {
   const op = new ObjectWriteOperation();
-  addWriteOps(op, write);
+  addWriteOps(op, write, ictx.objectSize);
   try {
     await ictx.dataIoCtx.operate(oid, op, { snapContext: ictx.snapContext });
   } catch (err) {

@@ -18,7 +18,7 @@
  */
 import { CephError, isCephError } from '../../common/errors.js';
 import { CEPH_NOSNAP } from '../../encoding/osd-types.js';
-import { ObjectReadOperation, ObjectWriteOperation } from '../../rados/operation.js';
+import { ObjectReadOperation, ObjectWriteOperation, type SparseReadResult } from '../../rados/operation.js';
 import { ObjectMapState } from '../constants.js';
 import type { ImageCtx } from '../image-ctx.js';
 import { extentToFile, type FileExtent } from './striper.js';
@@ -77,7 +77,9 @@ export async function readObject(
   // A write completed early by the write-around cache may still be on its way: wait for it.
   if (ictx.writeAround) await ictx.writeAround.waitForOverlaps(objectNo, offset, length);
   const op = new ObjectReadOperation();
-  const slot = op.read(offset, length);
+  // librbd's rule: ranges of rbd_sparse_read_threshold_bytes or more are read sparsely.
+  const threshold = Number(ictx.config.getValue('rbd_sparse_read_threshold_bytes'));
+  const slot = length >= threshold ? op.sparseRead(offset, length) : op.read(offset, length);
   if (opFlags) op.setOpFlags(opFlags);
   try {
     await ictx.dataIoCtx.operateRead(oid, op, { snapId });
@@ -87,10 +89,29 @@ export async function readObject(
     if (data !== null && isCopyOnRead(ictx, snapId)) ictx.trackBackground(copyupObject(ictx, objectNo, null));
     return data ?? Buffer.alloc(length);
   }
-  const got = slot.get();
-  if (got.length === length) return got;
+  return placeRead(slot.get(), offset, length);
+}
+
+/**
+ * A read's result as `length` bytes from `offset`: a plain read is padded with
+ * zeros past the object's end; a sparse read's extents are put in place with
+ * zeros in the holes (one extent covering everything is returned as it is).
+ */
+function placeRead(got: Buffer | SparseReadResult, offset: number, length: number): Buffer {
+  if (Buffer.isBuffer(got)) {
+    if (got.length === length) return got;
+    const out = Buffer.alloc(length);
+    got.copy(out);
+    return out;
+  }
+  const only = got.extents.length === 1 ? got.extents[0]! : undefined;
+  if (only && only.offset === offset && only.length === length && got.data.length === length) return got.data;
   const out = Buffer.alloc(length);
-  got.copy(out);
+  let at = 0;
+  for (const e of got.extents) {
+    got.data.copy(out, e.offset - offset, at, at + e.length);
+    at += e.length;
+  }
   return out;
 }
 
@@ -142,11 +163,13 @@ function isCopyOnRead(ictx: ImageCtx, snapId: bigint): boolean {
 }
 
 /** Add the RADOS ops of `w` to `op`. */
-export function addWriteOps(op: ObjectWriteOperation, w: ObjectWrite): void {
+export function addWriteOps(op: ObjectWriteOperation, w: ObjectWrite, objectSize: number): void {
   switch (w.kind) {
     // The caller's op flags (fadvise hints) go on the data op, as librbd's set_op_flags2 puts them.
     case 'write':
-      op.write(w.offset, w.data);
+      // A write of the whole object replaces it: librbd sends WRITEFULL.
+      if (w.offset === 0 && w.data.length === objectSize) op.writeFull(w.data);
+      else op.write(w.offset, w.data);
       if (w.opFlags) op.setOpFlags(w.opFlags);
       return;
     case 'writesame':
@@ -225,7 +248,7 @@ export async function writeObject(ictx: ImageCtx, objectNo: number, w: ObjectWri
     if (needsGuard) op.assertExists();
     if (wantsAllocHint(ictx, write, objectMap !== null, mayExist))
       op.setAllocHint(ictx.objectSize, ictx.objectSize);
-    addWriteOps(op, write);
+    addWriteOps(op, write, ictx.objectSize);
     try {
       if (needsGuard && !mayExist && attempt === 0) throw new CephError('ENOENT', oid);
       await ictx.dataIoCtx.operate(oid, op, { snapContext: ictx.snapContext });
