@@ -19,7 +19,7 @@
 import { CephError, isCephError } from '../../common/errors.js';
 import { CEPH_NOSNAP } from '../../encoding/osd-types.js';
 import { ObjectReadOperation, ObjectWriteOperation, type SparseReadResult } from '../../rados/operation.js';
-import { ObjectMapState } from '../constants.js';
+import { ObjectMapState, RbdFeature } from '../constants.js';
 import type { ImageCtx } from '../image-ctx.js';
 import { extentToFile, type FileExtent } from './striper.js';
 import { copyupObject } from './copyup.js';
@@ -200,7 +200,9 @@ export function addWriteOps(op: ObjectWriteOperation, w: ObjectWrite, objectSize
  */
 function wantsAllocHint(ictx: ImageCtx, w: ObjectWrite, hasObjectMap: boolean, mayExist: boolean): boolean {
   if (w.kind !== 'write' && w.kind !== 'writesame' && w.kind !== 'compare-and-write') return false;
-  if (hasObjectMap && mayExist) return false;
+  // With the feature on, the map is open whenever we write (the lock is held): absent from the
+  // map means the object may not exist; no map at all means we cannot tell — no hint.
+  if (ictx.testFeatures(RbdFeature.OBJECT_MAP) ? !hasObjectMap || mayExist : false) return false;
   return ictx.config.getValue('rbd_enable_alloc_hint') === true;
 }
 

@@ -144,9 +144,12 @@ export class SimImageClient implements InvokeAsyncRequestHost {
     await this.watcher.shutDown();
   }
 
-  /** Note an operation's effect; a crashed (frozen) process has none. */
+  /**
+   * Note an operation's effect. A crashed (frozen) process has none, and neither has a
+   * blocklisted one: the OSDs reject every write of a fenced client.
+   */
   record(what: string): void {
-    if (this.io.alive) this.executed.push(what);
+    if (this.io.alive && !this.io.blocklisted) this.executed.push(what);
   }
 
   /** Run a maintenance operation here (we own the lock); release waits for it. */
